@@ -1,0 +1,66 @@
+"""Types that describe a source table, its columns, and how each lands in ``raw``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SOURCE_SCHEMA = "ops"
+RAW_SCHEMA = "raw"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    source_type: str
+    meaning: str
+    raw_type: str | None = None  # type in raw when it differs (legacy text columns are typed on load)
+    code_table: str | None = None
+    nullable: bool = True
+
+    @property
+    def landing_type(self) -> str:
+        return self.raw_type or self.source_type
+
+    @property
+    def needs_cast_check(self) -> bool:
+        """True where the source holds free text that must parse as the raw type."""
+        return self.raw_type is not None and self.raw_type != self.source_type
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str  # Chinese business name
+    description: str
+    key: str
+    columns: tuple[Column, ...]
+    watermark: str = "updated_at"
+    indexes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def source_ddl(self) -> str:
+        lines = [
+            f"    {col.name} {col.source_type}"
+            + ("" if col.nullable else " not null")
+            + (" primary key" if col.name == self.key else "")
+            for col in self.columns
+        ]
+        ddl = f"create table if not exists {SOURCE_SCHEMA}.{self.name} (\n" + ",\n".join(lines) + "\n);\n"
+        ddl += (
+            f"create index if not exists {self.name}_{self.watermark}_idx "
+            f"on {SOURCE_SCHEMA}.{self.name} ({self.watermark});\n"
+        )
+        for index in self.indexes:
+            ddl += f"create index if not exists {self.name}_{index}_idx on {SOURCE_SCHEMA}.{self.name} ({index});\n"
+        return ddl
+
+    def raw_ddl(self) -> str:
+        lines = [f"    {col.name} {col.landing_type}" for col in self.columns]
+        lines += ["    _load_id bigint not null", "    _loaded_at timestamptz not null default now()"]
+        return (
+            f"create table if not exists {RAW_SCHEMA}.{self.name} (\n" + ",\n".join(lines) + "\n);\n"
+            f"create index if not exists {self.name}_load_idx on {RAW_SCHEMA}.{self.name} (_load_id);\n"
+        )

@@ -1,0 +1,61 @@
+"""One settings object, read from the environment (VAXDW_*).
+
+Every other module takes its configuration from :func:`get_settings`; nothing reads
+``os.environ`` for VAXDW_* variables elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration.
+
+    ``source_url`` / ``warehouse_url`` are SQLAlchemy-style PostgreSQL URLs
+    (``postgresql://user:pass@host:port/db`` or with ``?host=/socket/dir``). When unset,
+    the embedded PostgreSQL (pgserver) under ``pgdata_dir`` is started and two databases
+    on it are used: ``vaxdw_source`` (the simulated operational system) and
+    ``vaxdw_warehouse``.
+    """
+
+    source_url: str | None = None
+    warehouse_url: str | None = None
+    pgdata_dir: Path = PROJECT_ROOT / ".pgdata"
+    out_dir: Path = PROJECT_ROOT / "out"
+    dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
+    expectations_dir: Path = PROJECT_ROOT / "expectations"
+    scale: str = "demo"
+    seed: int = 20240101
+    timezone: str = "Asia/Shanghai"
+    # Watermark safety lag: rows updated within this many seconds of "now" are left for the next
+    # load, so a transaction that commits late with an older updated_at is not skipped.
+    watermark_lag_seconds: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return not (self.source_url and self.warehouse_url)
+
+
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        source_url=env.get("VAXDW_SOURCE_URL") or None,
+        warehouse_url=env.get("VAXDW_WAREHOUSE_URL") or None,
+        pgdata_dir=_env_path("VAXDW_PGDATA", PROJECT_ROOT / ".pgdata"),
+        out_dir=_env_path("VAXDW_OUT_DIR", PROJECT_ROOT / "out"),
+        scale=env.get("VAXDW_SCALE", "demo"),
+        seed=int(env.get("VAXDW_SEED", "20240101")),
+        watermark_lag_seconds=int(env.get("VAXDW_WATERMARK_LAG_SECONDS", "0")),
+    )
