@@ -7,9 +7,9 @@ connection.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import psycopg
@@ -105,6 +105,8 @@ def warehouse_params(settings: Settings | None = None) -> PgParams:
 
 @contextmanager
 def connect(params: PgParams, autocommit: bool = False) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(params.url, autocommit=autocommit) as conn:
+    # UTF-8 always: against a legacy SQL_ASCII database this passes bytes through unconverted,
+    # and the loader sets aside rows that are not valid UTF-8.
+    with psycopg.connect(params.url, autocommit=autocommit, client_encoding="utf8") as conn:
         conn.execute("set timezone to 'Asia/Shanghai'")
         yield conn

@@ -1,0 +1,82 @@
+"""The ``control`` schema: one row per load, and the quarantine of rows that could not be loaded."""
+
+from __future__ import annotations
+
+import psycopg
+
+from vaxdw.contract import Table, tables
+
+CONTROL_DDL = """
+create schema if not exists control;
+create schema if not exists raw;
+create sequence if not exists control.load_id_seq;
+create table if not exists control.load (
+    load_id bigint primary key,
+    table_name text not null,
+    pipeline_run_id text,
+    started_at timestamptz not null,
+    finished_at timestamptz not null default now(),
+    status text not null check (status in ('succeeded', 'failed')),
+    watermark_from timestamp,
+    watermark_to timestamp,
+    rows_read bigint not null default 0,
+    rows_loaded bigint not null default 0,
+    rows_quarantined bigint not null default 0,
+    error text,
+    constraint load_counts_reconcile check (
+        status <> 'succeeded' or rows_read = rows_loaded + rows_quarantined
+    )
+);
+create index if not exists load_table_idx on control.load (table_name, status, watermark_to);
+create index if not exists load_run_idx on control.load (pipeline_run_id);
+create table if not exists control.quarantine (
+    quarantine_id bigserial primary key,
+    load_id bigint not null,
+    table_name text not null,
+    row_key text,
+    row_data jsonb,
+    raw_line text,
+    reason text not null,
+    quarantined_at timestamptz not null default now()
+);
+create index if not exists quarantine_load_idx on control.quarantine (load_id);
+"""
+
+
+def ensure_control(conn: psycopg.Connection) -> None:
+    """Create the control and raw schemas and every contract table's raw landing table."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.ensure_control'))")
+        conn.execute(CONTROL_DDL)
+        for table in tables():
+            ensure_raw_table(conn, table)
+
+
+def ensure_raw_table(conn: psycopg.Connection, table: Table) -> None:
+    """Create the raw table, and add columns the contract gained since it was created."""
+    conn.execute(table.raw_ddl())
+    for column in table.columns:
+        conn.execute(
+            f"alter table raw.{table.name} add column if not exists {column.name} {column.landing_type}"
+        )
+
+
+def last_watermark(conn: psycopg.Connection, table_name: str):
+    row = conn.execute(
+        "select max(watermark_to) from control.load where table_name = %s and status = 'succeeded'",
+        (table_name,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_failure(conn: psycopg.Connection, load_id: int, table_name: str, run_id: str | None,
+                   started_at, watermark_from, error: str) -> None:
+    conn.execute(
+        """
+        insert into control.load (load_id, table_name, pipeline_run_id, started_at, status,
+                                  watermark_from, error)
+        values (%s, %s, %s, %s, 'failed', %s, %s)
+        on conflict (load_id) do nothing
+        """,
+        (load_id, table_name, run_id, started_at, watermark_from, error[:4000]),
+    )
