@@ -1,0 +1,66 @@
+"""
+### vaxdw_main: the main pipeline of the Shaanxi immunization data warehouse
+
+Extracts the operational system's changed rows (updated_at watermarks) into the append-only
+`raw` schema, builds the dbt marts, runs the Great Expectations checkpoint on the new batch, and
+writes the Excel statements (实种情况统计表) to the output folder.
+
+Every step records its counts in `control.pipeline_step`; loads in `control.load`, rejected rows in
+`control.quarantine`, check results in `dq.*`. Rerunning is safe: a load continues from the last
+successful watermark, so nothing is loaded twice.
+
+This file only wires the steps; the work is in `vaxdw.pipeline`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+MARTS = Asset("vaxdw://warehouse/marts")
+
+
+def _run_id() -> str:
+    return get_current_context()["run_id"]
+
+
+@dag(
+    dag_id="vaxdw_main",
+    schedule="@daily",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["vaxdw", "main", "extract", "dbt", "quality", "excel"],
+    default_args={"owner": "vaxdw-data", "retries": 2, "retry_delay": timedelta(minutes=2)},
+)
+def vaxdw_main():
+    @task
+    def extract_load() -> None:
+        from vaxdw import pipeline
+
+        pipeline.extract_load(_run_id())
+
+    @task(outlets=[MARTS])
+    def transform() -> None:
+        from vaxdw import pipeline
+
+        pipeline.transform(_run_id())
+
+    @task
+    def check_quality() -> None:
+        from vaxdw import pipeline
+
+        pipeline.check_quality(_run_id())
+
+    @task
+    def export_statements() -> None:
+        from vaxdw import pipeline
+
+        pipeline.export_statements(_run_id())
+
+    extract_load() >> transform() >> check_quality() >> export_statements()
+
+
+vaxdw_main()

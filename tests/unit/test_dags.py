@@ -1,0 +1,46 @@
+"""Every DAG file imports cleanly through Airflow's own DagBag, and the main DAG is wired as documented."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from vaxdw.airflow_env import airflow_env
+from vaxdw.settings import PROJECT_ROOT, get_settings
+
+PROBE = textwrap.dedent(
+    """
+    import json
+    from airflow.dag_processing.dagbag import DagBag
+    bag = DagBag(dag_folder=%r)
+    dag = bag.dags.get("vaxdw_main")
+    print(json.dumps({
+        "errors": {k: str(v) for k, v in bag.import_errors.items()},
+        "dag_ids": sorted(bag.dag_ids),
+        "tasks": [t.task_id for t in dag.topological_sort()] if dag else [],
+        "doc": bool(dag and dag.doc_md),
+        "tags": sorted(dag.tags) if dag else [],
+        "retries": dag.default_args.get("retries") if dag else None,
+    }))
+    """
+)
+
+
+def test_every_dag_imports_without_errors(tmp_path):
+    env = airflow_env(get_settings(), home=tmp_path / "airflow")
+    env.pop("AIRFLOW__CORE__DAGS_FOLDER", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE % str(PROJECT_ROOT / "dags")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["errors"] == {}
+    dag_files = [f for f in os.listdir(PROJECT_ROOT / "dags") if f.endswith(".py")]
+    assert len(info["dag_ids"]) >= len(dag_files)
+    assert info["tasks"] == ["extract_load", "transform", "check_quality", "export_statements"]
+    assert info["doc"] and "vaxdw" in info["tags"] and info["retries"] >= 1

@@ -1,0 +1,221 @@
+"""The ``vaxdw`` command line: generate, load, build, check, export, and run the demo through Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from vaxdw.settings import Settings, get_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings()
+    if getattr(args, "out", None):
+        settings = replace(settings, out_dir=Path(args.out).resolve())
+    return settings
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from vaxdw.db import resolve
+    from vaxdw.simulator import generate
+
+    source, _ = resolve(_settings(args))
+    summary = generate(source, scale=args.scale, seed=args.seed, children=args.children)
+    print(summary.as_text())
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from vaxdw.db import resolve
+    from vaxdw.extract_load import load_all
+
+    settings = _settings(args)
+    source, warehouse = resolve(settings)
+    for result in load_all(source, warehouse, pipeline_run_id=args.run_id,
+                           lag_seconds=settings.watermark_lag_seconds):
+        print(result.as_text())
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    from vaxdw.db import resolve
+    from vaxdw.dbt_runner import run_dbt
+
+    _, warehouse = resolve(_settings(args))
+    print(run_dbt(warehouse, args.dbt_args or ["build"]))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from vaxdw.db import resolve
+    from vaxdw.pipeline import load_ids_of_run
+    from vaxdw.quality.checkpoint import run_checks
+
+    _, warehouse = resolve(_settings(args))
+    load_ids = [int(x) for x in args.load_ids.split(",")] if args.load_ids else load_ids_of_run(
+        warehouse, args.run_id)
+    print(run_checks(warehouse, load_ids, run_label=args.run_id or "cli").as_text())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from exporters.shizhong import write_shizhong
+    from vaxdw.db import resolve
+    from vaxdw.reports.shizhong import query_shizhong
+
+    settings = _settings(args)
+    _, warehouse = resolve(settings)
+    report = query_shizhong(
+        warehouse,
+        level=args.level,
+        region_code=args.region,
+        date_from=date.fromisoformat(args.date_from),
+        date_to=date.fromisoformat(args.date_to),
+        vaccine_codes=args.vaccine or None,
+    )
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"实种情况统计表_{args.level}_{args.region or '61'}_{args.date_from}_{args.date_to}.xlsx"
+    path = write_shizhong(report, settings.out_dir / name)
+    print(f"{path}  ({len(report.rows)} rows, {report.total_doses:,} doses, {report.total_persons:,} persons)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the pipeline steps in this process, without Airflow (for debugging)."""
+    from vaxdw import pipeline
+    from vaxdw.db import resolve
+
+    settings = _settings(args)
+    run_id = args.run_id or f"cli__{os.getpid()}"
+    for step in (pipeline.extract_load, pipeline.transform, pipeline.check_quality, pipeline.export_statements):
+        step(run_id, settings)
+    print(pipeline.summary(resolve(settings)[1], run_id))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate a province and run the main DAG through Airflow, then print the summary."""
+    from vaxdw import pipeline
+    from vaxdw.airflow_env import airflow_env, dags_test
+    from vaxdw.db import resolve
+
+    settings = _settings(args)
+    source, warehouse = resolve(settings)
+    if not args.skip_generate:
+        from vaxdw.simulator import generate
+
+        print(f"Generating a simulated province (scale {args.scale}) …", flush=True)
+        print(generate(source, scale=args.scale, seed=settings.seed).as_text(), flush=True)
+        _reset_warehouse(warehouse)
+    print("Running the main DAG through Airflow (airflow dags test vaxdw_main) …", flush=True)
+    proc = dags_test(airflow_env(settings))
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-20000:] + proc.stderr[-20000:])
+        print("The DAG run failed; see the log above.", file=sys.stderr)
+        return proc.returncode
+    print(pipeline.summary(warehouse, pipeline.latest_run_id(warehouse)))
+    return 0
+
+
+def _reset_warehouse(warehouse) -> None:
+    """A new generated source replaces the old: drop everything loaded from the previous one."""
+    from vaxdw.db import connect
+
+    with connect(warehouse) as conn:
+        for schema in ("raw", "control", "staging", "intermediate", "marts", "seeds", "dq"):
+            conn.execute(f"drop schema if exists {schema} cascade")
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from vaxdw.airflow_env import airflow_bin, airflow_env, ensure_airflow_db
+    from vaxdw.db import resolve
+
+    settings = _settings(args)
+    resolve(settings)  # start the embedded database so the DAGs can reach it
+    env = airflow_env(settings)
+    ensure_airflow_db(env)
+    return subprocess.call([airflow_bin(), *(args.airflow_args or ["standalone"])], env=env)
+
+
+def cmd_docs_schema(args: argparse.Namespace) -> int:
+    from vaxdw.contract.docs import render_markdown
+
+    target = Path(args.output)
+    target.write_text(render_markdown(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vaxdw", description="陕西省免疫规划数据仓库 (vaxdw)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="generate the simulated operational database")
+    p.add_argument("--scale", default=get_settings().scale, choices=["tiny", "small", "demo", "province"])
+    p.add_argument("--seed", type=int, default=get_settings().seed)
+    p.add_argument("--children", type=int, default=None, help="override the number of children")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("load", help="extract changed rows from the source into raw")
+    p.add_argument("--run-id", default=None)
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("dbt", help="run dbt against the warehouse (default: build)")
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_dbt)
+
+    p = sub.add_parser("check", help="run the Great Expectations checkpoint on a batch")
+    p.add_argument("--run-id", default=None, help="check the loads of this pipeline run")
+    p.add_argument("--load-ids", default=None, help="comma-separated load ids")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="export 实种情况统计表 to Excel")
+    p.add_argument("report", choices=["shizhong"])
+    p.add_argument("--level", default="county", choices=["province", "city", "county", "township", "unit"])
+    p.add_argument("--region", default=None, help="region code to restrict to (e.g. 610100)")
+    p.add_argument("--from", dest="date_from", required=True, help="vaccination date from (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", required=True, help="vaccination date to (YYYY-MM-DD)")
+    p.add_argument("--vaccine", action="append", help="vaccine code (repeatable)")
+    p.add_argument("--out", default=None, help="output folder (default: out/)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("run", help="run the pipeline in-process (no Airflow)")
+    p.add_argument("--run-id", default=None)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="generate a province and run the main DAG through Airflow")
+    p.add_argument("--scale", default=get_settings().scale, choices=["tiny", "small", "demo", "province"])
+    p.add_argument("--skip-generate", action="store_true", help="reuse the current source database")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("airflow", help="run an airflow command in the project's Airflow environment")
+    p.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_airflow)
+
+    p = sub.add_parser("airflow-standalone", help="start the Airflow UI (airflow standalone)")
+    p.set_defaults(func=cmd_airflow, airflow_args=["standalone"])
+
+    p = sub.add_parser("docs-schema", help="regenerate docs/source-schema.md from the contract")
+    p.add_argument("--output", default="docs/source-schema.md")
+    p.set_defaults(func=cmd_docs_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
