@@ -1,0 +1,159 @@
+-- Each non-deleted dose classified against the NIP schedule (DOMAIN §1.1, §1.2, §8):
+-- schedule version by birth date, age at vaccination, recomputed dose number per vaccine category,
+-- minimum age and minimum interval validity, and the class early / timely / late / unscheduled.
+with doses as (
+
+    select * from {{ ref('stg_ops__vaccination') }}
+    where not is_deleted
+
+),
+
+recipients as (
+
+    select * from {{ ref('stg_ops__recipient') }}
+
+),
+
+vaccines as (
+
+    select * from {{ ref('stg_ops__vaccine') }}
+
+),
+
+schedule as (
+
+    select * from {{ ref('ref_schedule_dose') }}
+
+),
+
+doses_with_recipient as (
+
+    select
+        doses.vaccination_id,
+        doses.recipient_id,
+        doses.vaccine_code,
+        coalesce(vaccines.category_code, left(doses.vaccine_code, 2)) as category_code,
+        vaccines.vaccine_code is not null as is_vaccine_code_known,
+        doses.dose_no,
+        doses.vaccinated_at,
+        doses.vaccinated_at::date as vaccination_date,
+        recipients.birth_at,
+        recipients.birth_at::date as birth_date,
+        case
+            when recipients.birth_at::date >= '{{ var("schedule_2025_from_birth_date") }}'::date then '2025'
+            else '2021'
+        end as schedule_version
+    from doses
+    left join vaccines
+        on doses.vaccine_code = vaccines.vaccine_code
+    left join recipients
+        on doses.recipient_id = recipients.recipient_id
+
+),
+
+numbered as (
+
+    select
+        doses_with_recipient.*,
+        row_number() over (
+            partition by doses_with_recipient.recipient_id, doses_with_recipient.category_code
+            order by doses_with_recipient.vaccinated_at asc, doses_with_recipient.vaccination_id asc
+        ) as recomputed_dose_no,
+        lag(doses_with_recipient.vaccinated_at) over (
+            partition by doses_with_recipient.recipient_id, doses_with_recipient.category_code
+            order by doses_with_recipient.vaccinated_at asc, doses_with_recipient.vaccination_id asc
+        ) as previous_vaccinated_at
+    from doses_with_recipient
+
+),
+
+with_schedule as (
+
+    select
+        numbered.*,
+        numbered.vaccination_date - numbered.birth_date as age_days,
+        {{ months_between('numbered.birth_date', 'numbered.vaccination_date') }} as age_months,
+        numbered.vaccination_date - numbered.previous_vaccinated_at::date as interval_days,
+        schedule.dose_no is not null as is_scheduled,
+        schedule.min_age_months,
+        schedule.min_age_days,
+        schedule.min_interval_days,
+        schedule.completion_age_months,
+        schedule.completion_age_hours,
+        (
+            numbered.birth_date
+            + make_interval(
+                months => coalesce(schedule.min_age_months, 0),
+                days => coalesce(schedule.min_age_days, 0)
+            )
+        )::date as min_age_date
+    from numbered
+    left join schedule
+        on numbered.schedule_version = schedule.schedule_version
+            and numbered.category_code = schedule.category_code
+            and numbered.recomputed_dose_no = schedule.dose_no
+
+),
+
+classified as (
+
+    select
+        with_schedule.*,
+        with_schedule.vaccination_date >= with_schedule.min_age_date as is_min_age_valid,
+        (
+            with_schedule.previous_vaccinated_at is null
+            or with_schedule.min_interval_days is null
+            or with_schedule.interval_days >= with_schedule.min_interval_days
+        ) as is_min_interval_valid,
+        case
+            when with_schedule.completion_age_hours is not null
+                then with_schedule.vaccinated_at - with_schedule.birth_at
+                    <= make_interval(hours => with_schedule.completion_age_hours)
+            when with_schedule.completion_age_months is not null
+                then with_schedule.vaccination_date
+                    < (with_schedule.birth_date + make_interval(months => with_schedule.completion_age_months))::date
+            else with_schedule.vaccinated_at - with_schedule.birth_at
+                <= make_interval(hours => {{ var("hepb1_timely_hours") }})
+        end as is_before_completion_age
+    from with_schedule
+
+),
+
+final as (
+
+    select
+        vaccination_id,
+        recipient_id,
+        vaccine_code,
+        category_code,
+        is_vaccine_code_known,
+        dose_no,
+        recomputed_dose_no,
+        dose_no is distinct from recomputed_dose_no as is_dose_no_mismatch,
+        coalesce(dose_no, recomputed_dose_no) as effective_dose_no,
+        vaccinated_at,
+        vaccination_date,
+        birth_at,
+        birth_date,
+        age_days,
+        age_months,
+        schedule_version,
+        is_scheduled,
+        min_age_date,
+        previous_vaccinated_at,
+        interval_days,
+        case when is_scheduled then is_min_age_valid end as is_min_age_valid,
+        case when is_scheduled then is_min_interval_valid end as is_min_interval_valid,
+        case when is_scheduled then is_min_age_valid and is_min_interval_valid end as is_valid_dose,
+        case
+            when birth_at is null then null
+            when not is_scheduled then 'unscheduled'
+            when not is_min_age_valid then 'early'
+            when is_before_completion_age then 'timely'
+            else 'late'
+        end as schedule_class
+    from classified
+
+)
+
+select * from final

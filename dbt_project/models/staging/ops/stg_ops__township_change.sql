@@ -1,0 +1,35 @@
+with source as (
+
+    select * from {{ source('ops', 'township_change') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by change_id
+            order by updated_at desc, _load_id desc
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select
+        change_id,
+        old_code,
+        new_code,
+        change_type,
+        effective_date,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final
