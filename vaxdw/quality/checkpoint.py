@@ -1,0 +1,391 @@
+"""Run the generated GX suites on the new batch (the rows of the given loads) and record the
+results in the ``dq`` schema.
+
+How the batch is selected (GX 1.24): an ephemeral context gets one SQL datasource and, per
+mart table, a *query asset* whose query is
+``SELECT t.*, t.<key>::text AS dq_row_key FROM marts.<table> t WHERE t._load_id IN (<load ids>)``
+with a whole-table batch definition. A query asset is the one GX 1.x asset whose batch can be
+an arbitrary ``WHERE`` on a column value list: a table asset's partitioners split by date parts
+or one column value per batch, and an expectation ``row_condition`` would have to be baked
+into the committed suite JSON. The ``dq_row_key`` column gives every table the same key name,
+so one checkpoint-level ``result_format`` (COMPLETE with ``unexpected_index_column_names``)
+serves both tables. The suites themselves are read from the committed JSON
+(``expectations/suites/<version>/<table>.json``), filtered to the rules effective on the run
+date, and run together by one Checkpoint.
+
+Results go to ``dq.check_run`` / ``dq.check_result`` / ``dq.failed_row`` (one row per failing
+record, with all failing records, see :func:`_outcome`) and the catalogue's rules are upserted
+into ``dq.rule``. Earlier runs' rows are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vaxdw.db import PgParams, connect
+from vaxdw.quality.catalogue import Catalogue, Rule, RuleSet, load_catalogue, today
+from vaxdw.quality.schema import ensure_schema
+from vaxdw.quality.suites import ROW_KEY, VALUE, load_suite
+from vaxdw.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_NAME = "vaxdw.marts.new_batch"
+# GX limits the unexpected_index_list of map expectations on SQL to partial_unexpected_count
+# (a SQL LIMIT); with this value it is, in practice, the complete list.
+MAX_KEYS = 10_000_000
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass
+class RuleOutcome:
+    rule_id: str
+    table_name: str
+    severity: str
+    name_zh: str
+    rows_checked: int
+    rows_failed: int
+    success: bool
+    error: str | None = None
+
+
+@dataclass
+class CheckRunResult:
+    run_id: int
+    rule_set_version: str
+    load_ids: list[int]
+    label: str
+    status: str  # passed | warned | failed | error
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    rules: list[RuleOutcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """rule_id -> number of failing rows."""
+        return {r.rule_id: r.rows_failed for r in self.rules}
+
+    @property
+    def failed_rules(self) -> list[str]:
+        return [r.rule_id for r in self.rules if not r.success]
+
+    def as_text(self) -> str:
+        loads = ", ".join(map(str, self.load_ids)) or "none"
+        seconds = (self.finished_at - self.started_at).total_seconds()
+        lines = [
+            f"数据质量检查 dq run {self.run_id}  rule set {self.rule_set_version}  loads [{loads}]"
+            + (f"  label {self.label}" if self.label else ""),
+            f"status {self.status.upper()}  ({len(self.rules)} rules, {seconds:.1f}s)",
+        ]
+        for r in self.rules:
+            state = "ERROR" if r.error else ("passed" if r.success else "FAILED")
+            lines.append(
+                f"  {r.rule_id:<22} {r.table_name:<17} {r.severity:<5} {state:<6} "
+                f"failing {r.rows_failed:>7,} of {r.rows_checked:>9,}  {r.name_zh}"
+            )
+            if r.error:
+                lines.append(f"      {r.error}")
+        return "\n".join(lines)
+
+
+def batch_query(schema: str, table: str, key: str, load_ids: list[int]) -> str:
+    """The rows of ``schema.table`` loaded by ``load_ids``, plus the key as ``dq_row_key``."""
+    for name in (schema, table, key):
+        if not _IDENT.match(name):
+            raise ValueError(f"not a plain SQL identifier: {name!r}")
+    where = f"t._load_id IN ({', '.join(str(int(i)) for i in load_ids)})" if load_ids else "false"
+    return f"SELECT t.*, t.{key}::text AS {ROW_KEY} FROM {schema}.{table} AS t WHERE {where}"
+
+
+def run_checks(
+    params: PgParams,
+    load_ids: list[int],
+    run_label: str = "",
+    *,
+    on: dt.date | None = None,
+    schema: str = "marts",
+    catalogue: Catalogue | None = None,
+    suites_base: Path | None = None,
+    data_docs: bool = True,
+    data_docs_dir: Path | None = None,
+) -> CheckRunResult:
+    """Validate the batch ``load_ids`` of the marts with the rule set effective ``on`` (default today).
+
+    GX Data Docs for the run are written to ``data_docs_dir`` (default ``<out_dir>/data_docs``)
+    unless ``data_docs`` is false.
+    """
+    if data_docs and data_docs_dir is None:
+        data_docs_dir = get_settings().out_dir / "data_docs"
+    elif not data_docs:
+        data_docs_dir = None
+    load_ids = sorted({int(i) for i in load_ids})
+    catalogue = catalogue or load_catalogue()
+    day = on or today()
+    rule_set = catalogue.effective(day)
+    rules = rule_set.rules_on(day)
+
+    with connect(params, autocommit=True) as conn:
+        ensure_schema(conn)
+        _upsert_rules(conn, rule_set)
+        run_id, started_at = conn.execute(
+            "insert into dq.check_run (rule_set_version, load_ids, label, status) "
+            "values (%s, %s, %s, 'running') returning run_id, started_at",
+            (rule_set.version, load_ids, run_label),
+        ).fetchone()
+
+    try:
+        outcomes, failed_rows = _validate(
+            params, rule_set, rules, load_ids, schema, run_id, suites_base, data_docs_dir
+        )
+    except Exception as exc:
+        with connect(params, autocommit=True) as conn:
+            conn.execute(
+                "update dq.check_run set status = 'error', finished_at = now(), error = %s where run_id = %s",
+                (f"{type(exc).__name__}: {exc}", run_id),
+            )
+        raise
+
+    if any(o.error for o in outcomes):
+        status = "error"
+    elif any(not o.success and o.severity == "error" for o in outcomes):
+        status = "failed"
+    elif any(not o.success for o in outcomes):
+        status = "warned"
+    else:
+        status = "passed"
+
+    with connect(params) as conn:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into dq.check_result (run_id, rule_id, table_name, severity, rows_checked, "
+                "rows_failed, success, error) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (run_id, o.rule_id, o.table_name, o.severity, o.rows_checked, o.rows_failed,
+                     o.success, o.error)
+                    for o in outcomes
+                ],
+            )
+            with cur.copy(
+                "copy dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) from stdin"
+            ) as copy:
+                for row in failed_rows:
+                    copy.write_row((run_id, *row))
+            finished_at = cur.execute(
+                "update dq.check_run set status = %s, finished_at = clock_timestamp() where run_id = %s "
+                "returning finished_at",
+                (status, run_id),
+            ).fetchone()[0]
+
+    return CheckRunResult(
+        run_id=run_id,
+        rule_set_version=rule_set.version,
+        load_ids=load_ids,
+        label=run_label,
+        status=status,
+        started_at=started_at,
+        finished_at=finished_at,
+        rules=outcomes,
+    )
+
+
+def _upsert_rules(conn, rule_set: RuleSet) -> None:
+    conn.cursor().executemany(
+        """
+        insert into dq.rule (rule_id, version, name_zh, message_zh, table_name, key_column, severity,
+            standard, effective_from, effective_to, repairable, repair_how, check_kind, check_definition)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (rule_id, version) do update set
+            name_zh = excluded.name_zh, message_zh = excluded.message_zh, table_name = excluded.table_name,
+            key_column = excluded.key_column, severity = excluded.severity, standard = excluded.standard,
+            effective_from = excluded.effective_from, effective_to = excluded.effective_to,
+            repairable = excluded.repairable, repair_how = excluded.repair_how,
+            check_kind = excluded.check_kind, check_definition = excluded.check_definition,
+            updated_at = now()
+        """,
+        [
+            (r.id, rule_set.version, r.name_zh, r.message_zh, r.table, r.key, r.severity, r.standard,
+             r.effective_from, r.effective_to, r.repairable, r.repair_how, r.kind,
+             json.dumps(r.check_definition(), ensure_ascii=False))
+            for r in rule_set.rules
+        ],
+    )
+
+
+def _quiet_gx() -> None:
+    """No usage statistics, no INFO chatter (progress bars are switched off on the context)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def _validate(
+    params: PgParams,
+    rule_set: RuleSet,
+    rules: tuple[Rule, ...],
+    load_ids: list[int],
+    schema: str,
+    run_id: int,
+    suites_base: Path | None,
+    data_docs_dir: Path | None,
+) -> tuple[list[RuleOutcome], list[tuple]]:
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    datasource = context.data_sources.add_postgres(
+        name="vaxdw_warehouse", connection_string=params.sqlalchemy_url
+    )
+
+    by_id = {r.id: r for r in rules}
+    batch_sql: dict[str, str] = {}
+    definitions = []
+    for table, key in rule_set.tables.items():
+        suite_data = load_suite(rule_set.version, table, suites_base)
+        suite_data["expectations"] = [
+            e for e in suite_data["expectations"] if e["meta"]["rule_id"] in by_id
+        ]
+        if not suite_data["expectations"]:
+            continue
+        batch_sql[table] = batch_query(schema, table, key, load_ids)
+        asset = datasource.add_query_asset(name=table, query=batch_sql[table])
+        batch_definition = asset.add_batch_definition_whole_table(f"{table}.loads")
+        suite = context.suites.add(gx.ExpectationSuite(**suite_data))
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{table}.new_batch", data=batch_definition, suite=suite)
+            )
+        )
+
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=CHECKPOINT_NAME,
+            validation_definitions=definitions,
+            actions=[],
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_KEY],
+                "partial_unexpected_count": MAX_KEYS,
+                "return_unexpected_index_query": False,
+            },
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = checkpoint.run(run_id=_gx_run_id(run_id))
+        if data_docs_dir is not None:
+            _build_data_docs(context, Path(data_docs_dir))
+
+    counts = _batch_counts(params, batch_sql)
+    outcomes: list[RuleOutcome] = []
+    failed_rows: list[tuple] = []
+    for suite_result in result.run_results.values():
+        for er in suite_result.results:
+            rule = by_id[er.expectation_config.meta["rule_id"]]
+            outcome, rows = _outcome(params, rule, er, counts[rule.table], batch_sql[rule.table])
+            outcomes.append(outcome)
+            failed_rows.extend(rows)
+    order = {r.id: i for i, r in enumerate(rules)}
+    outcomes.sort(key=lambda o: order[o.rule_id])
+    return outcomes, failed_rows
+
+
+def _build_data_docs(context, directory: Path) -> None:
+    """Render this run's suites and validation results as GX Data Docs (best effort).
+
+    The context is ephemeral, so the site index lists this run only; earlier runs' pages stay
+    on disk, and dq.* remains the record of all runs.
+    """
+    try:
+        context.add_data_docs_site(
+            site_name="vaxdw",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(directory.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        context.build_data_docs(site_names=["vaxdw"])
+    except Exception:  # documentation must never fail a check run
+        log.warning("building GX Data Docs in %s failed", directory, exc_info=True)
+
+
+def _gx_run_id(run_id: int):
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name=f"dq-run-{run_id}", run_time=dt.datetime.now(dt.UTC))
+
+
+def _batch_counts(params: PgParams, batch_sql: dict[str, str]) -> dict[str, int]:
+    with connect(params) as conn:
+        return {
+            table: conn.execute(f"select count(*) from ({sql}) as b").fetchone()[0]
+            for table, sql in batch_sql.items()
+        }
+
+
+def _exception_message(er) -> str | None:
+    info = er.exception_info or {}
+    candidates = [info] + [v for v in info.values() if isinstance(v, dict)]
+    for item in candidates:
+        if item.get("raised_exception"):
+            return str(item.get("exception_message") or "exception during validation")[:2000]
+    return None
+
+
+def _fmt(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _outcome(
+    params: PgParams, rule: Rule, er, rows_checked: int, batch_sql: str
+) -> tuple[RuleOutcome, list[tuple]]:
+    """One rule's result and all its failing rows (row_key, value) from a GX validation result."""
+    error = _exception_message(er)
+    base = dict(rule_id=rule.id, table_name=rule.table, severity=rule.severity, name_zh=rule.name_zh,
+                rows_checked=rows_checked)
+    if error:
+        return RuleOutcome(**base, rows_failed=0, success=False, error=error), []
+    res = er.result or {}
+    keyed: list[tuple[str, str]]
+    if rule.kind == "expectation":
+        # Map expectation, result_format COMPLETE: unexpected_index_list holds the key and the
+        # checked column values of every failing row (complete up to MAX_KEYS, see above).
+        failed = int(res.get("unexpected_count") or 0)
+        keyed = [
+            (
+                _fmt(item[ROW_KEY]),
+                "; ".join(f"{k}={_fmt(v)}" for k, v in item.items() if k != ROW_KEY)
+                if len(item) > 2
+                else _fmt(next((v for k, v in item.items() if k != ROW_KEY), None)),
+            )
+            for item in res.get("unexpected_index_list") or []
+        ]
+        if len(keyed) < failed:
+            error = f"GX returned {len(keyed)} of {failed} failing keys (more than MAX_KEYS)"
+    else:
+        # UnexpectedRowsExpectation: observed_value is the full count, but GX returns at most
+        # MAX_RESULT_RECORDS (200) of the rows. When it truncated, fetch the complete list by
+        # running the very same query with {batch} replaced by the same batch subquery GX used.
+        failed = int(res.get("observed_value") or 0)
+        rows = (res.get("details") or {}).get("unexpected_rows") or []
+        if len(rows) < failed:
+            query = er.expectation_config.kwargs["unexpected_rows_query"].format(
+                batch=f"({batch_sql}) AS subselect"
+            )
+            with connect(params) as conn:
+                rows = [dict(zip((ROW_KEY, VALUE), r, strict=True)) for r in conn.execute(query)]
+        keyed = [(_fmt(r[ROW_KEY]), _fmt(r[VALUE])) for r in rows]
+    outcome = RuleOutcome(**base, rows_failed=failed, success=bool(er.success) and failed == 0, error=error)
+    return outcome, [(rule.id, rule.table, key, value, rule.message_zh) for key, value in keyed]

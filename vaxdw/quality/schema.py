@@ -1,0 +1,89 @@
+"""The ``dq`` schema: rule catalogue copy, check runs, per-rule results, failing rows; and the
+GB 11643 check-character SQL function the ID rules use. Created idempotently."""
+
+from __future__ import annotations
+
+import psycopg
+
+# Weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 (= 2^(17-i) mod 11), check = '10X98765432'[S mod 11].
+# Returns NULL unless the first 17 characters are digits; never raises (no ::int casts).
+GB11643_FUNCTION = r"""
+create or replace function dq.gb11643_check_char(id_number text) returns text
+language sql immutable strict parallel safe as $fn$
+    select case when id_number ~ '^[0-9]{17}' then
+        substr('10X98765432', 1 + (
+            select sum((ascii(substr(id_number, i::int, 1)) - 48) * w)
+            from unnest(array[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+                with ordinality as weights(w, i)
+        )::int % 11, 1)
+    end
+$fn$;
+comment on function dq.gb11643_check_char(text) is
+    'GB 11643-1999 check character of an 18-digit resident ID number (NULL unless 17 leading digits)';
+"""
+
+DDL = """
+create schema if not exists dq;
+
+create table if not exists dq.rule (
+    rule_id text not null,
+    version text not null,
+    name_zh text not null,
+    message_zh text not null,
+    table_name text not null,
+    key_column text not null,
+    severity text not null check (severity in ('error', 'warn')),
+    standard text not null,
+    effective_from date not null,
+    effective_to date,
+    repairable boolean not null,
+    repair_how text not null default '',
+    check_kind text not null,
+    check_definition jsonb not null,
+    updated_at timestamptz not null default now(),
+    primary key (rule_id, version)
+);
+
+create table if not exists dq.check_run (
+    run_id bigint generated always as identity primary key,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    rule_set_version text not null,
+    load_ids bigint[] not null,
+    label text not null default '',
+    status text not null check (status in ('running', 'passed', 'warned', 'failed', 'error')),
+    error text
+);
+
+create table if not exists dq.check_result (
+    run_id bigint not null references dq.check_run (run_id),
+    rule_id text not null,
+    table_name text not null,
+    severity text not null,
+    rows_checked bigint not null,
+    rows_failed bigint not null,
+    success boolean not null,
+    error text,
+    primary key (run_id, rule_id)
+);
+
+create table if not exists dq.failed_row (
+    run_id bigint not null references dq.check_run (run_id),
+    rule_id text not null,
+    table_name text not null,
+    row_key text not null,
+    value text,
+    message_zh text not null
+);
+create index if not exists failed_row_run_rule_idx on dq.failed_row (run_id, rule_id);
+create index if not exists failed_row_key_idx on dq.failed_row (table_name, row_key);
+"""
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    """Create the dq schema, tables and function if missing (safe to run concurrently)."""
+    with conn.transaction():
+        # Concurrent "create ... if not exists" can still collide in the catalogs; serialise.
+        conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.dq.ddl'))")
+        conn.execute(DDL)
+        conn.execute(GB11643_FUNCTION)
