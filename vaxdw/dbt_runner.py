@@ -64,6 +64,9 @@ class DbtResult:
     def warned_nodes(self) -> list[DbtNodeResult]:
         return [node for node in self.nodes if node.status == "warn"]
 
+    def __str__(self) -> str:
+        return self.summary()
+
     def summary(self) -> str:
         return (
             f"dbt {' '.join(self.args)}: models={self.models_built} seeds={self.seeds_loaded} "
@@ -192,7 +195,8 @@ def run_dbt(
         check=False,
     )
     result = parse_run_results(run_results, args, completed.returncode)
-    result.stdout, result.stderr = completed.stdout, completed.stderr
+    # Keep the tail only: the result is recorded as JSON by the pipeline.
+    result.stdout, result.stderr = completed.stdout[-20000:], completed.stderr[-20000:]
     log.info(result.summary())
     if check and not result.ok:
         raise DbtRunError(result)

@@ -1,0 +1,1 @@
+"""Report queries over the warehouse marts (one module per report)."""
