@@ -82,10 +82,15 @@ class Column:
 
 @dataclass(frozen=True)
 class StatementRow:
-    """A body row with emphasis (e.g. a 小计 row); plain mappings are ordinary rows."""
+    """A body row with emphasis (e.g. a 小计 row), or a section caption; plain mappings are ordinary rows.
 
-    values: Mapping[str, Any]
+    A row with a `caption` is one bold cell merged across the whole table (e.g. "非疫苗类制品"); its
+    `values` are ignored.
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
     bold: bool = False
+    caption: str | None = None
 
 
 @dataclass
@@ -160,7 +165,7 @@ def check_sheet_name(name: str) -> str:
 
 def _row_values(row: Mapping[str, Any] | StatementRow) -> tuple[Mapping[str, Any], bool]:
     if isinstance(row, StatementRow):
-        return row.values, row.bold
+        return row.values, row.bold or row.caption is not None
     return row, False
 
 
@@ -323,6 +328,12 @@ def render_statement(ws: Worksheet, statement: Statement) -> StatementLayout:
     first_body_row = row
 
     for body_row in statement.rows:
+        if isinstance(body_row, StatementRow) and body_row.caption is not None:
+            for col_idx in range(1, ncols + 1):
+                ws.cell(row=row, column=col_idx).border = _BORDER
+            _full_width_line(ws, row, ncols, body_row.caption, _BOLD_FONT, _LEFT_NOWRAP)
+            row += 1
+            continue
         values, bold = _row_values(body_row)
         for col_idx, col in enumerate(columns, start=1):
             _write_body_cell(ws, row, col_idx, col, values.get(col.key), bold)
@@ -349,9 +360,14 @@ def render_statement(ws: Worksheet, statement: Statement) -> StatementLayout:
         for line in _pack_lines(pieces, line_width, separator="　　　　"):
             _full_width_line(ws, row, ncols, line, _TEXT_FONT, _LEFT, height=20)
             row += 1
-    for note in statement.notes:
-        lines = max(1, math.ceil(display_width(note) / max(line_width - 2, 1)))
-        _full_width_line(ws, row, ncols, note, _TEXT_FONT, _LEFT, height=_LINE_HEIGHT * lines)
+    if statement.notes:
+        # one wrapped cell for all notes: a row never splits across pages, so the notes stay together
+        lines = sum(
+            max(1, math.ceil(display_width(note) / max(line_width - 2, 1))) for note in statement.notes
+        )
+        text = "\n".join(statement.notes)
+        _full_width_line(ws, row, ncols, text, _TEXT_FONT, _LEFT, height=_LINE_HEIGHT * lines + 3)
+        ws.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
         row += 1
 
     header_rows = (header_top, header_top + depth - 1)
@@ -380,7 +396,7 @@ def write_statement(statement: Statement, path: str | Path) -> Path:
 
 
 def sum_columns(rows: Iterable[Mapping[str, Any] | StatementRow], keys: Iterable[str]) -> dict[str, Any]:
-    """Column sums over ordinary rows (emphasised rows such as subtotals are skipped); missing = 0.
+    """Column sums over ordinary rows (subtotals and captions are skipped); missing values count 0.
 
     Only for additive measures (doses); persons must come from a distinct count, never from here.
     """

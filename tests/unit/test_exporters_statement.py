@@ -201,6 +201,24 @@ def test_subtotal_rows_are_bold_and_skipped_by_sum_columns() -> None:
     assert sum_columns(rows, ["a"]) == {"a": 3}
 
 
+def test_caption_rows_span_the_table(tmp_path: Path) -> None:
+    statement = Statement(
+        title="分段",
+        columns=[Column("k", "键"), Column("v", "值", INTEGER), Column("w", "值2", INTEGER)],
+        rows=[
+            StatementRow(caption="疫苗"),
+            {"k": "甲", "v": 1, "w": 2},
+            StatementRow(caption="非疫苗类制品"),
+        ],
+    )
+    ws = openpyxl.load_workbook(write_statement(statement, tmp_path / "c.xlsx")).active
+    row = _find_row(ws, "疫苗")
+    assert f"A{row}:C{row}" in _merged(ws)
+    assert ws.cell(row=row, column=1).font.b
+    assert ws.cell(row=row + 2, column=1).value == "非疫苗类制品"
+    assert sum_columns(statement.rows, ["v"]) == {"v": 1}
+
+
 def test_missing_values_become_empty_cells(tmp_path: Path) -> None:
     statement = Statement(
         title="测试",
@@ -278,7 +296,9 @@ def test_write_detail_streams_all_rows_with_bounded_memory(tmp_path: Path) -> No
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 100 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+    # streaming peaks well under 1 MiB here; a normal-mode workbook of these rows peaks around 80 MiB,
+    # so 20 MiB fails if the writer stops streaming and still leaves room for library changes
+    assert peak < 20 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
 
     wb = openpyxl.load_workbook(path, read_only=True)
     ws = wb["明细"]
