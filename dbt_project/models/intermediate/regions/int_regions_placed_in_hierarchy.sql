@@ -58,20 +58,54 @@ placed as (
         with_ancestors.valid_from,
         with_ancestors.valid_to,
         with_ancestors._load_id,
-        {%- for level, level_name in [(1, 'province'), (2, 'city'), (3, 'county'), (4, 'township')] %}
         case
-            when with_ancestors.region_level = {{ level }} then with_ancestors.region_code
-            when with_ancestors.parent_1_level = {{ level }} then with_ancestors.parent_1_code
-            when with_ancestors.parent_2_level = {{ level }} then with_ancestors.parent_2_code
-            when with_ancestors.parent_3_level = {{ level }} then with_ancestors.parent_3_code
-        end as {{ level_name }}_code,
+            when with_ancestors.region_level = 1 then with_ancestors.region_code
+            when with_ancestors.parent_1_level = 1 then with_ancestors.parent_1_code
+            when with_ancestors.parent_2_level = 1 then with_ancestors.parent_2_code
+            when with_ancestors.parent_3_level = 1 then with_ancestors.parent_3_code
+        end as province_code,
         case
-            when with_ancestors.region_level = {{ level }} then with_ancestors.region_name
-            when with_ancestors.parent_1_level = {{ level }} then with_ancestors.parent_1_name
-            when with_ancestors.parent_2_level = {{ level }} then with_ancestors.parent_2_name
-            when with_ancestors.parent_3_level = {{ level }} then with_ancestors.parent_3_name
-        end as {{ level_name }}_name,
-        {%- endfor %}
+            when with_ancestors.region_level = 1 then with_ancestors.region_name
+            when with_ancestors.parent_1_level = 1 then with_ancestors.parent_1_name
+            when with_ancestors.parent_2_level = 1 then with_ancestors.parent_2_name
+            when with_ancestors.parent_3_level = 1 then with_ancestors.parent_3_name
+        end as province_name,
+        case
+            when with_ancestors.region_level = 2 then with_ancestors.region_code
+            when with_ancestors.parent_1_level = 2 then with_ancestors.parent_1_code
+            when with_ancestors.parent_2_level = 2 then with_ancestors.parent_2_code
+            when with_ancestors.parent_3_level = 2 then with_ancestors.parent_3_code
+        end as city_code,
+        case
+            when with_ancestors.region_level = 2 then with_ancestors.region_name
+            when with_ancestors.parent_1_level = 2 then with_ancestors.parent_1_name
+            when with_ancestors.parent_2_level = 2 then with_ancestors.parent_2_name
+            when with_ancestors.parent_3_level = 2 then with_ancestors.parent_3_name
+        end as city_name,
+        case
+            when with_ancestors.region_level = 3 then with_ancestors.region_code
+            when with_ancestors.parent_1_level = 3 then with_ancestors.parent_1_code
+            when with_ancestors.parent_2_level = 3 then with_ancestors.parent_2_code
+            when with_ancestors.parent_3_level = 3 then with_ancestors.parent_3_code
+        end as county_code,
+        case
+            when with_ancestors.region_level = 3 then with_ancestors.region_name
+            when with_ancestors.parent_1_level = 3 then with_ancestors.parent_1_name
+            when with_ancestors.parent_2_level = 3 then with_ancestors.parent_2_name
+            when with_ancestors.parent_3_level = 3 then with_ancestors.parent_3_name
+        end as county_name,
+        case
+            when with_ancestors.region_level = 4 then with_ancestors.region_code
+            when with_ancestors.parent_1_level = 4 then with_ancestors.parent_1_code
+            when with_ancestors.parent_2_level = 4 then with_ancestors.parent_2_code
+            when with_ancestors.parent_3_level = 4 then with_ancestors.parent_3_code
+        end as township_code,
+        case
+            when with_ancestors.region_level = 4 then with_ancestors.region_name
+            when with_ancestors.parent_1_level = 4 then with_ancestors.parent_1_name
+            when with_ancestors.parent_2_level = 4 then with_ancestors.parent_2_name
+            when with_ancestors.parent_3_level = 4 then with_ancestors.parent_3_name
+        end as township_name,
         (
             (with_ancestors.valid_from is null or with_ancestors.valid_from <= {{ evaluation_date() }})
             and (with_ancestors.valid_to is null or with_ancestors.valid_to > {{ evaluation_date() }})

@@ -129,7 +129,7 @@ final as (
         is_vaccine_code_known,
         dose_no,
         recomputed_dose_no,
-        dose_no is distinct from recomputed_dose_no as is_dose_no_mismatch,
+        coalesce(dose_no <> recomputed_dose_no, true) as is_dose_no_mismatch,
         coalesce(dose_no, recomputed_dose_no) as effective_dose_no,
         vaccinated_at,
         vaccination_date,

@@ -74,7 +74,7 @@ final as (
         on recipients.residence_township_code = residence_townships.township_code
     left join units
         on recipients.managing_unit_id = units.unit_id
-    where recipients.register_status is distinct from 5
+    where coalesce(recipients.register_status <> 5, true)
 
 )
 
