@@ -194,3 +194,17 @@ def test_failure_names_the_failing_node(fresh_dbs, tmp_path):
         run_dbt(warehouse, ["build", "--select", "+dim_recipients"], target_path=tmp_path / "t")
     assert "not_null_dim_recipients_birth_at" in str(caught.value)
     assert caught.value.result.tests_failed == 1
+
+
+def test_evaluation_date_var_moves_the_resolution(fresh_dbs, tmp_path):
+    _, warehouse = fresh_dbs
+    dbt_rows.create_raw_tables(warehouse)
+    dbt_rows.insert_rows(warehouse)
+    for evaluation_date, expected in (("2019-12-31", "610102001"), ("2021-01-01", "610102003"),
+                                      ("2099-06-01", "610102005")):
+        run_dbt(warehouse, ["build", "--select", "+int_township_codes_resolved"],
+                target_path=tmp_path / "t", vars={"evaluation_date": evaluation_date})
+        resolved = _frame(warehouse, "select * from intermediate.int_township_codes_resolved").set_index(
+            "township_code"
+        )
+        assert resolved.loc["610102001", "resolved_township_code"] == expected, evaluation_date
