@@ -73,7 +73,15 @@ def transform(run_id: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
     result = run_dbt(warehouse, ["build"])
-    return record_step(warehouse, run_id, "transform", {"dbt": result})
+    counts = {
+        "models_built": result.models_built,
+        "seeds_loaded": result.seeds_loaded,
+        "tests_passed": result.tests_passed,
+        "tests_warned": result.tests_warned,
+        "tests_failed": result.tests_failed,
+        "elapsed_seconds": round(result.elapsed_seconds, 1),
+    }
+    return record_step(warehouse, run_id, "transform", {"dbt": counts})
 
 
 def load_ids_of_run(warehouse: PgParams, run_id: str) -> list[int]:
@@ -149,7 +157,7 @@ def summary(warehouse: PgParams, run_id: str) -> str:
         )
     dbt = steps.get("transform", {}).get("dbt", {})
     if dbt:
-        lines += ["", "dbt build: " + ", ".join(f"{k} {v}" for k, v in dbt.items() if isinstance(v, int))]
+        lines += ["", "dbt build: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in dbt.items())]
     checks = steps.get("check_quality", {}).get("checks", {})
     if checks:
         lines += ["", "Great Expectations checkpoint:"]
