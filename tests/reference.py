@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 
 from vaxdw.db import PgParams, connect
@@ -18,6 +21,22 @@ def raw_table(warehouse, name: str) -> pd.DataFrame:
         return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
 
 
+def resolve_township_codes(changes: pd.DataFrame, as_of: date) -> dict[str, str]:
+    """old code -> code in force at ``as_of``, following merge/rename chains; a split goes to the
+    successor of the lowest change_id (the documented rule)."""
+    effective = changes[pd.to_datetime(changes["effective_date"]).dt.date <= as_of]
+    first_successor = effective.sort_values("change_id").drop_duplicates("old_code").set_index("old_code")
+    step = first_successor["new_code"].to_dict()
+    resolved = {}
+    for code in step:
+        seen, current = {code}, step[code]
+        while current in step and current not in seen:
+            seen.add(current)
+            current = step[current]
+        resolved[code] = current
+    return resolved
+
+
 def countable_doses(warehouse: PgParams) -> pd.DataFrame:
     """Every countable dose with the region codes of its vaccinating unit, from raw only."""
     vacc = latest_versions(raw_table(warehouse, "vaccination"), "vaccination_id")
@@ -28,11 +47,14 @@ def countable_doses(warehouse: PgParams) -> pd.DataFrame:
     recipients = recipients[~recipients["is_deleted"] & (recipients["register_status"] != 5)]
     frame = vacc.merge(recipients[["recipient_id"]], on="recipient_id", how="inner")
     frame = frame.merge(units[["unit_id", "township_code", "county_code"]], on="unit_id", how="left")
+    assert frame["dose_no"].notna().all(), "reference assumes recorded dose numbers"
     parent = regions.set_index("region_code")["parent_code"]
+    changes = latest_versions(raw_table(warehouse, "township_change"), "change_id")
+    current = resolve_township_codes(changes, datetime.now(ZoneInfo("Asia/Shanghai")).date())
     frame["unit"] = frame["unit_id"]
-    frame["township"] = frame["township_code"]
-    frame["county"] = frame["county_code"]
-    frame["city"] = frame["county_code"].map(parent)
+    frame["township"] = frame["township_code"].map(lambda code: current.get(code, code))
+    frame["county"] = frame["township"].map(parent).fillna(frame["county_code"])
+    frame["city"] = frame["county"].map(parent)
     frame["province"] = frame["city"].map(parent)
     frame["vaccination_date"] = pd.to_datetime(frame["vaccinated_at"]).dt.date
     return frame

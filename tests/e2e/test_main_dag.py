@@ -11,12 +11,11 @@ from datetime import date
 import openpyxl
 import pytest
 
+from tests.reference import countable_doses
 from vaxdw import pipeline
 from vaxdw.airflow_env import airflow_env, dags_test
 from vaxdw.db import connect, parse_url
 from vaxdw.simulator import generate
-
-from tests.reference import countable_doses
 
 pytestmark = pytest.mark.e2e
 

@@ -69,3 +69,26 @@ def test_report_equals_pandas_over_raw(built_warehouse, doses, level, region, da
     pd.testing.assert_frame_equal(_as_comparable(report.rows), _as_comparable(expected))
     assert report.total_doses == total_doses
     assert report.total_persons == total_persons
+
+
+def test_cli_export_writes_the_statement(built_warehouse, doses, monkeypatch, tmp_path, capsys):
+    """`vaxdw export shizhong` for a city at county level: the file reopens with pandas' totals."""
+    import openpyxl
+
+    from vaxdw.cli import main
+
+    monkeypatch.setenv("VAXDW_SOURCE_URL", built_warehouse.url)
+    monkeypatch.setenv("VAXDW_WAREHOUSE_URL", built_warehouse.url)
+    code = main(["export", "shizhong", "--level", "county", "--region", "610100",
+                 "--from", "2025-01-01", "--to", "2025-12-31", "--out", str(tmp_path)])
+    assert code == 0
+    (path,) = tmp_path.glob("实种情况统计表_county_610100_*.xlsx")
+    assert str(path) in capsys.readouterr().out
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    total_row = next(c.row for (c,) in sheet.iter_rows(min_col=1, max_col=1) if c.value == "合计")
+    _, total_doses, total_persons = expected_shizhong(doses, "county", "610100", date(2025, 1, 1),
+                                                      date(2025, 12, 31))
+    assert sheet.cell(total_row, sheet.max_column - 1).value == total_doses > 0
+    assert sheet.cell(total_row, sheet.max_column).value == total_persons
+    filters = " ".join(str(c.value) for row in sheet.iter_rows(max_row=4) for c in row if c.value)
+    assert "2025-01-01" in filters and "西安" in filters
