@@ -7,7 +7,7 @@ PostgreSQL, then alternates, ``--repeat`` times:
 - vaxdw's load of ``vaccination`` and ``recipient`` into an empty ``raw`` (watermark, temp table,
   type checks, quarantine, control row — everything the pipeline does);
 - a plain ``COPY (select …) TO STDOUT`` → ``COPY … FROM STDIN`` of the same rows into an untyped-checked
-  table of the same raw types in the same warehouse database.
+  table with the source's column types in the same warehouse database.
 Reports rows/s of each (median of the repeats) and the ratio; writes ``bench/results/load_throughput.json``
 and appends a line to ``bench/results/history.jsonl``. The machines are shared: only the ratio, measured
 in one run, is meaningful. Goal: ratio ≥ 0.5.
@@ -48,8 +48,9 @@ def _plain_copy(source, warehouse, name: str) -> int:
     with connect(warehouse) as wh, connect(source) as src:
         wh.execute("create schema if not exists plain")
         wh.execute(f"drop table if exists plain.{name}")
-        wh.execute(tbl.raw_ddl().replace("raw.", "plain.").replace(f"{name}_load_idx", f"plain_{name}_load_idx")
-                   .replace("_load_id bigint not null", "_load_id bigint"))
+        # same columns, the source's own types (legacy text stays text): a plain copy of the rows as they are
+        columns = ", ".join(f"{col.name} {col.source_type}" for col in tbl.columns)
+        wh.execute(f"create table plain.{name} ({columns})")
         wh.commit()
         with wh.transaction():
             out = sql.SQL("copy (select {cols} from ops.{t}) to stdout").format(cols=cols, t=sql.Identifier(name))

@@ -54,11 +54,22 @@ def ensure_control(conn: psycopg.Connection) -> None:
 
 def ensure_raw_table(conn: psycopg.Connection, table: Table) -> None:
     """Create the raw table, and add columns the contract gained since it was created."""
-    conn.execute(table.raw_ddl())
-    for column in table.columns:
-        conn.execute(
-            f"alter table raw.{table.name} add column if not exists {column.name} {column.landing_type}"
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' "
+            "and table_name = %s",
+            (table.name,),
         )
+    }
+    if not existing:
+        conn.execute(table.raw_ddl())
+        return
+    for column in table.columns:
+        if column.name not in existing:
+            conn.execute(
+                f"alter table raw.{table.name} add column {column.name} {column.landing_type}"
+            )
 
 
 def last_watermark(conn: psycopg.Connection, table_name: str):

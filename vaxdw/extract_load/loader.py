@@ -3,12 +3,13 @@
 One load = one warehouse transaction:
 1. take an advisory lock for the table and read the last successful watermark;
 2. read the source's current high-water mark (``max(updated_at)``, less the safety lag);
-3. stream ``COPY (select ... where wm_from < updated_at <= wm_to) TO STDOUT`` from the source into
-   a temporary all-text table (rows with broken encodings are set aside on the way);
-4. check every value against its raw type with ``pg_input_is_valid`` (PostgreSQL ≥ 16) and required
-   columns for nulls; insert the good rows into ``raw.<table>`` with the load id and the bad rows
-   into ``control.quarantine`` with the reason;
-5. write the ``control.load`` row (read = loaded + quarantined is a table constraint) and commit.
+3. in one repeatable-read snapshot of the source:
+   - count the rows of the interval ``wm_from < updated_at <= wm_to`` (what was read);
+   - stream the rows whose legacy free-text columns parse as their raw type (``pg_input_is_valid``,
+     PostgreSQL ≥ 16) and whose required columns are present, ``COPY … TO STDOUT`` straight into
+     ``COPY raw.<table> FROM STDIN`` with the load id; rows with broken encodings are set aside on the way;
+   - fetch the other rows with the reason, into ``control.quarantine``;
+4. check read = loaded + quarantined, write the ``control.load`` row and commit.
 
 A failure anywhere rolls the whole batch back; a ``failed`` row is then written on its own.
 Because every load continues from the last successful watermark, rerunning an interval that was
@@ -17,6 +18,7 @@ already loaded reads nothing new: no duplicates.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +29,7 @@ from psycopg import sql
 from vaxdw.contract import Table, tables
 from vaxdw.db import PgParams, connect
 from vaxdw.extract_load import control
-from vaxdw.extract_load.stream import field_of, pipe_rows
+from vaxdw.extract_load.stream import copy_fields, field_of, pipe_rows
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +63,25 @@ def _source_high_water(source: psycopg.Connection, table: Table, lag_seconds: in
     return high
 
 
-def _extract_query(table: Table, wm_from: datetime | None, wm_to: datetime) -> sql.Composed:
-    lower = (
-        sql.SQL("{wm} > {value} and ").format(wm=sql.Identifier(table.watermark), value=sql.Literal(wm_from))
-        if wm_from is not None
-        else sql.SQL("")
-    )
-    return sql.SQL("copy (select {cols} from ops.{table} where {lower}{wm} <= {upper}) to stdout").format(
+def _interval(table: Table, wm_from: datetime | None, wm_to: datetime) -> sql.Composed:
+    """The source rows of this load: ``select <contract columns> from ops.<table> where <interval>``."""
+    wm = sql.Identifier(table.watermark)
+    lower = sql.SQL("{wm} > {value} and ").format(wm=wm, value=sql.Literal(wm_from)) if wm_from else sql.SQL("")
+    return sql.SQL("select {cols} from ops.{table} where {lower}{wm} <= {upper}").format(
         cols=sql.SQL(", ").join(sql.Identifier(name) for name in table.column_names),
         table=sql.Identifier(table.name),
         lower=lower,
-        wm=sql.Identifier(table.watermark),
+        wm=wm,
         upper=sql.Literal(wm_to),
     )
 
 
-def _problems_expression(table: Table) -> sql.Composed:
-    """SQL text expression listing every problem of a tmp row, or null when the row is fine."""
+def problems_expression(table: Table) -> sql.Composed:
+    """SQL text listing every reason a source row cannot land in raw, or null when it can.
+
+    Columns typed in the source always parse as the same type; legacy free-text columns are checked
+    against their raw type, required columns for presence.
+    """
     parts = []
     for column in table.columns:
         ident = sql.Identifier(column.name)
@@ -87,61 +91,78 @@ def _problems_expression(table: Table) -> sql.Composed:
                     c=ident, msg=sql.Literal(f"{column.name}: 必填项为空")
                 )
             )
-        parts.append(
-            sql.SQL(
-                "case when {c} is not null and not pg_input_is_valid({c}, {t}) "
-                "then {name} || (pg_input_error_info({c}, {t})).message end"
-            ).format(c=ident, t=sql.Literal(column.landing_type), name=sql.Literal(f"{column.name}: "))
-        )
+        if column.needs_cast_check:
+            parts.append(
+                sql.SQL(
+                    "case when {c} is not null and not pg_input_is_valid({c}::text, {t}) "
+                    "then {name} || (pg_input_error_info({c}::text, {t})).message end"
+                ).format(c=ident, t=sql.Literal(column.landing_type), name=sql.Literal(f"{column.name}: "))
+            )
+    if not parts:
+        return sql.SQL("null::text")
     return sql.SQL("nullif(concat_ws('; ', {parts}), '')").format(parts=sql.SQL(", ").join(parts))
 
 
-def _land(wh: psycopg.Connection, table: Table, load_id: int) -> tuple[int, int]:
-    """Move tmp rows into raw (valid) and quarantine (invalid); return (loaded, quarantined)."""
-    tmp = sql.Identifier(f"tmp_{table.name}")
-    wh.execute(
-        sql.SQL("update {tmp} set _reason = {problems} where {problems} is not null").format(
-            tmp=tmp, problems=_problems_expression(table)
-        )
-    )
-    casts = sql.SQL(", ").join(
-        sql.SQL("{c}::{t}").format(c=sql.Identifier(col.name), t=sql.SQL(col.landing_type))
-        for col in table.columns
-    )
-    loaded = wh.execute(
-        sql.SQL("insert into raw.{table} ({cols}, _load_id) select {casts}, {load_id} from {tmp} "
-                "where _reason is null").format(
-            table=sql.Identifier(table.name),
-            cols=sql.SQL(", ").join(sql.Identifier(name) for name in table.column_names),
-            casts=casts,
-            load_id=sql.Literal(load_id),
-            tmp=tmp,
-        )
-    ).rowcount
-    quarantined = wh.execute(
-        sql.SQL(
-            "insert into control.quarantine (load_id, table_name, row_key, row_data, reason) "
-            "select {load_id}, {name}, {key}, to_jsonb(t) - '_reason', _reason from {tmp} as t "
-            "where _reason is not null"
-        ).format(load_id=sql.Literal(load_id), name=sql.Literal(table.name),
-                 key=sql.Identifier(table.key), tmp=tmp)
-    ).rowcount
-    return loaded, quarantined
-
-
-def _quarantine_lines(wh: psycopg.Connection, table: Table, load_id: int, bad_lines) -> int:
-    key_index = table.column_names.index(table.key)
+def _quarantine(wh: psycopg.Connection, table: Table, load_id: int,
+                rows: list[tuple[str, str | None, str | None, str]]) -> int:
+    """rows: (row_key, row_data json text or None, raw_line or None, reason)."""
     with wh.cursor() as cur:
         cur.executemany(
-            "insert into control.quarantine (load_id, table_name, row_key, raw_line, reason) "
-            "values (%s, %s, %s, %s, %s)",
-            [
-                (load_id, table.name, field_of(line, key_index),
-                 line.decode("utf-8", errors="backslashreplace"), reason)
-                for line, reason in bad_lines
-            ],
+            "insert into control.quarantine (load_id, table_name, row_key, row_data, raw_line, reason) "
+            "values (%s, %s, %s, %s::jsonb, %s, %s)",
+            [(load_id, table.name, key, data, line, reason) for key, data, line, reason in rows],
         )
-    return len(bad_lines)
+    return len(rows)
+
+
+def _rejected_rows(source: psycopg.Connection, table: Table, rows_query: sql.Composed,
+                   problems: sql.Composed) -> list[tuple[str, str | None, str | None, str]]:
+    """Rows of the interval that fail the checks, with their reasons (read as bytes, like the good rows)."""
+    query = sql.SQL(
+        "copy (select {key}::text, to_jsonb(t)::text, {problems} from ({rows}) as t "
+        "where {problems} is not null) to stdout"
+    ).format(key=sql.Identifier(table.key), problems=problems, rows=rows_query)
+    result = []
+    with source.cursor().copy(query) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    for line in data.split(b"\n")[:-1]:
+        key, row_data, reason = copy_fields(line)
+        try:
+            json.loads(row_data)
+        except ValueError:  # broken encoding inside the row: keep the text as it came
+            result.append((key, None, row_data, reason))
+        else:
+            result.append((key, row_data, None, reason))
+    return result
+
+
+def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table, load_id: int,
+                wm_from: datetime | None, wm_to: datetime) -> tuple[int, int, int]:
+    rows_query = _interval(table, wm_from, wm_to)
+    problems = problems_expression(table)
+    columns = sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names)
+    good = sql.SQL("copy (select t.*, {load_id} from ({rows}) as t where {problems} is null) to stdout").format(
+        load_id=sql.Literal(load_id), rows=rows_query, problems=problems)
+    target = sql.SQL("copy raw.{table} ({cols}, _load_id) from stdin").format(
+        table=sql.Identifier(table.name), cols=columns)
+    with source.transaction():
+        source.execute("set transaction isolation level repeatable read, read only")
+        # Read the source's bytes as they are stored (no server-side conversion, which would abort the
+        # whole COPY on one badly encoded row); pipe_rows checks them as UTF-8 row by row.
+        source.execute("set client_encoding to 'SQL_ASCII'")
+        read = source.execute(sql.SQL("select count(*) from ({rows}) as t").format(rows=rows_query)).fetchone()[0]
+        with wh.cursor() as wh_cur:
+            with source.cursor().copy(good) as src_copy, wh_cur.copy(target) as wh_copy:
+                stats = pipe_rows(src_copy, wh_copy)
+            loaded = wh_cur.rowcount
+        rejected = _rejected_rows(source, table, rows_query, problems)
+    key_index = table.column_names.index(table.key)
+    rejected += [
+        (field_of(line, key_index), None, line.decode("utf-8", errors="backslashreplace"), reason)
+        for line, reason in stats.bad_lines
+    ]
+    quarantined = _quarantine(wh, table, load_id, rejected) if rejected else 0
+    return read, loaded, quarantined
 
 
 def load_table(source_params: PgParams, warehouse_params: PgParams, table: Table,
@@ -186,26 +207,6 @@ def load_table(source_params: PgParams, warehouse_params: PgParams, table: Table
     result = LoadResult(table.name, load_id, "succeeded", read, loaded, quarantined, wm_from, wm_to)
     log.info(result.as_text())
     return result
-
-
-def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table, load_id: int,
-                wm_from: datetime | None, wm_to: datetime) -> tuple[int, int, int]:
-    tmp = sql.Identifier(f"tmp_{table.name}")
-    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(n)) for n in table.column_names)
-    wh.execute(sql.SQL("drop table if exists {tmp}").format(tmp=tmp))
-    wh.execute(sql.SQL("create temp table {tmp} ({cols}, _reason text) on commit drop").format(
-        tmp=tmp, cols=columns))
-    # Read the source's bytes as they are stored (no server-side conversion, which would abort the
-    # whole COPY on one badly encoded row); pipe_rows checks them as UTF-8 row by row.
-    source.execute("set client_encoding to 'SQL_ASCII'")
-    target = sql.SQL("copy {tmp} ({cols}) from stdin").format(
-        tmp=tmp, cols=sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names))
-    with source.cursor().copy(_extract_query(table, wm_from, wm_to)) as src_copy, \
-            wh.cursor().copy(target) as wh_copy:
-        stats = pipe_rows(src_copy, wh_copy)
-    bad = _quarantine_lines(wh, table, load_id, stats.bad_lines) if stats.bad_lines else 0
-    loaded, quarantined = _land(wh, table, load_id)
-    return stats.rows, loaded, quarantined + bad
 
 
 def load_all(source_params: PgParams, warehouse_params: PgParams, pipeline_run_id: str | None = None,

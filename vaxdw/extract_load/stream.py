@@ -63,3 +63,23 @@ def field_of(line: bytes, index: int) -> str:
     """The ``index``-th tab-separated field of a raw COPY line, decoded leniently for display."""
     parts = line.split(b"\t")
     return parts[index].decode("utf-8", errors="backslashreplace") if index < len(parts) else ""
+
+
+_UNESCAPE = {b"\\\\": b"\\", b"\\t": b"\t", b"\\n": b"\n", b"\\r": b"\r", b"\\N": b""}
+
+
+def copy_fields(line: bytes) -> list[str]:
+    """Split a COPY text-format line into fields, undoing COPY's backslash escapes."""
+    fields = []
+    for raw in line.split(b"\t"):
+        out, i = bytearray(), 0
+        while i < len(raw):
+            pair = raw[i:i + 2]
+            if pair in _UNESCAPE:
+                out += _UNESCAPE[pair]
+                i += 2
+            else:
+                out.append(raw[i])
+                i += 1
+        fields.append(out.decode("utf-8", errors="backslashreplace"))
+    return fields
