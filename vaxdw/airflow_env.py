@@ -15,11 +15,14 @@ AIRFLOW_HOME = PROJECT_ROOT / ".airflow"
 def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
     home = home or Path(os.environ.get("AIRFLOW_HOME", AIRFLOW_HOME))
     env = dict(os.environ)
+    # `airflow standalone` starts its components as `airflow …` from PATH: put this venv first
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -27,6 +30,7 @@ def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
             "VAXDW_OUT_DIR": str(settings.out_dir),
         }
     )
+    env.setdefault("AIRFLOW__API__PORT", "8080")
     if settings.source_url and settings.warehouse_url:
         env["VAXDW_SOURCE_URL"] = settings.source_url
         env["VAXDW_WAREHOUSE_URL"] = settings.warehouse_url
