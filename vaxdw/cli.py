@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import subprocess
@@ -153,6 +154,10 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# Modules adding subcommands: each exposes ``register(subparsers)``.
+COMMAND_MODULES: list[str] = []
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vaxdw", description="陕西省免疫规划数据仓库 (vaxdw)")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -206,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs-schema", help="regenerate docs/source-schema.md from the contract")
     p.add_argument("--output", default="docs/source-schema.md")
     p.set_defaults(func=cmd_docs_schema)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -113,22 +113,14 @@ def default_period(warehouse: PgParams) -> tuple[date, date]:
 
 
 def export_statements(run_id: str, settings: Settings | None = None, date_from: date | None = None,
-                      date_to: date | None = None, levels: tuple[str, ...] = ("city", "county")) -> dict:
-    from exporters.shizhong import write_shizhong
-    from vaxdw.reports.shizhong import query_shizhong
+                      date_to: date | None = None) -> dict:
+    from vaxdw.reports.exports import write_all
 
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
     if date_from is None or date_to is None:
         date_from, date_to = default_period(warehouse)
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    for level in levels:
-        report = query_shizhong(warehouse, level=level, region_code=None, date_from=date_from, date_to=date_to)
-        path = settings.out_dir / f"实种情况统计表_{level}_{date_from:%Y%m%d}_{date_to:%Y%m%d}.xlsx"
-        write_shizhong(report, path)
-        files.append({"path": str(path), "level": level, "rows": len(report.rows),
-                      "total_doses": int(report.total_doses), "total_persons": int(report.total_persons)})
+    files = write_all(warehouse, settings.out_dir, date_from, date_to)
     return record_step(warehouse, run_id, "export_statements", {"files": files})
 
 
@@ -169,5 +161,5 @@ def summary(warehouse: PgParams, run_id: str) -> str:
     files = steps.get("export_statements", {}).get("files", [])
     if files:
         lines += ["", "Statements written:"]
-        lines += [f"  {f['path']}  ({f['rows']} rows, {f['total_doses']:,} doses)" for f in files]
+        lines += [f"  {f['path']}  ({f['rows']:,} rows)" for f in files]
     return "\n".join(lines)

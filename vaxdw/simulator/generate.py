@@ -12,6 +12,7 @@ from datetime import date
 from vaxdw import contract
 from vaxdw.db import PgParams, connect
 from vaxdw.schedule import DEFAULT_2025_SWITCH
+from vaxdw.simulator import extensions as ext_registry
 from vaxdw.simulator import reference_rows
 from vaxdw.simulator.context import GenContext, World
 from vaxdw.simulator.copy_writer import CopyWriter
@@ -114,6 +115,11 @@ def generate(
     summary.rows["manufacturer"] = _copy(params, "manufacturer", reference_rows.manufacturer_rows())
     summary.rows["staff"] = _copy(params, "staff", reference_rows.staff_rows(world))
 
+    plugins = ext_registry.extensions()
+    for plugin in plugins:
+        for name, rows in ext_registry.reference_rows(plugin, ctx).items():
+            summary.rows[name] = summary.rows.get(name, 0) + _copy(params, name, rows)
+
     with ExitStack() as stack:
         recipients = stack.enter_context(
             CopyWriter(params, "ops.recipient", contract.table("recipient").column_names)
@@ -124,22 +130,45 @@ def generate(
         manifest = stack.enter_context(
             CopyWriter(params, f"{MANIFEST_SCHEMA}.{MANIFEST_TABLE}", MANIFEST_COLUMNS)
         )
+        extra = {
+            name: stack.enter_context(CopyWriter(params, f"ops.{name}", contract.table(name).column_names))
+            for plugin in plugins
+            for name in plugin.tables
+        }
+
+        def emit(name: str, row: tuple) -> None:
+            extra[name].write(row)
+
         faults = FaultLog(manifest)
         ids = IdAllocator()
+        child_rows: list[tuple] = []
+
+        def write_dose(row: tuple) -> None:
+            doses.write(row)
+            child_rows.append(row)
+
         for township, count in allocate_children(ctx, total):
             if count == 0:
                 continue
             ids.enter_county(township.county_code)
             rng = random.Random(f"{seed}:{township.code}:children")
             frng = random.Random(f"{seed}:{township.code}:faults")
-            writer = DoseWriter(ctx, rng, frng, faults, doses.write)
+            plugin_rngs = [random.Random(f"{seed}:{township.code}:{p.name}") for p in plugins]
+            writer = DoseWriter(ctx, rng, frng, faults, write_dose)
             obstetric = world.units.obstetric_of_county[township.county_code]
             for _ in range(count):
                 child, rows = make_child(ctx, township, rng, frng, ids, faults)
                 recipients.write_many(rows)
+                child_rows.clear()
                 child_doses(ctx, child, obstetric[rng.randrange(len(obstetric))], writer)
+                for plugin, plugin_rng in zip(plugins, plugin_rngs, strict=True):
+                    plugin.on_child(ctx, child, child_rows, plugin_rng, emit, faults)
+        for plugin in plugins:
+            ext_registry.finish(plugin, ctx, emit, faults)
     summary.rows["recipient"] = recipients.rows
     summary.rows["vaccination"] = doses.rows
+    for name, writer_ in extra.items():
+        summary.rows[name] = writer_.rows
     summary.faults = {name: faults.counts.get(name, 0) for name in FAULT_TYPES}
 
     with connect(params) as conn:
