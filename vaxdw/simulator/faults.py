@@ -60,6 +60,9 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "疫苗编码不在疫苗字典中"),
         FaultType("unparseable_expiry_date", "vaccination", "expiry_date", "dose", 0.001,
                   "有效期无法解析为日期 (e.g. '2024-02-30', '20240230x')"),
+        FaultType("register_history_incomplete", "register_change", "recipient_id", "child", 0.002,
+                  "在册变更历史缺最后一条: the last change is missing, so the history ends in another status than "
+                  "the recipient's current register_status (row_key is the recipient_id)"),
     )
 }
 
