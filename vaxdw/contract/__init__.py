@@ -21,6 +21,10 @@ ENTITY_MODULES = [
     "vaxdw.contract.recipients",
     "vaxdw.contract.vaccinations",
     "vaxdw.contract.register_changes",
+    "vaxdw.contract.migrations",
+    "vaxdw.contract.visits",
+    "vaxdw.contract.health_histories",
+    "vaxdw.contract.operation_logs",
 ]
 
 

@@ -22,6 +22,9 @@ from typing import Any, Protocol
 
 EXTENSION_MODULES: list[str] = [
     "vaxdw.simulator.register_changes",
+    "vaxdw.simulator.migrations",
+    "vaxdw.simulator.visits",
+    "vaxdw.simulator.histories",
 ]
 
 Emit = Callable[[str, tuple], None]
