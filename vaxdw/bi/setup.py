@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaxdw.bi import server
-from vaxdw.bi.access import load_scopes, sync_access
+from vaxdw.bi.access import UserScope, load_scopes, sync_access
 from vaxdw.bi.bundle import build_bundle, expected_counts
 from vaxdw.bi.client import SupersetClient
 from vaxdw.bi.generate import ASSETS_DIR
@@ -57,7 +57,7 @@ def import_assets(client: SupersetClient, warehouse_reader: PgParams, folder: Pa
 
 
 def superset_up(settings: Settings, warehouse: PgParams | None = None, access_config: str | None = None,
-                ) -> SetupReport:
+                scopes: list[UserScope] | None = None) -> SetupReport:
     warehouse = warehouse or resolve(settings)[1]
     sup = server.instance(settings)
     reader = server.ensure_reader(warehouse, server._secret(sup.home / "reader_password"))
@@ -67,5 +67,5 @@ def superset_up(settings: Settings, warehouse: PgParams | None = None, access_co
     pid = server.start(sup)
     client = SupersetClient(sup.base_url, sup.admin, sup.admin_password)
     imported = import_assets(client, reader)
-    access = sync_access(client, sup, load_scopes(access_config))
+    access = sync_access(client, sup, scopes if scopes is not None else load_scopes(access_config))
     return SetupReport(sup, pid, imported, access)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaxdw.bi.specs import Dashboard
+from vaxdw.bi.specs import Chart, Dashboard
 
 HOME_SLUG = "home"
 
@@ -34,4 +34,8 @@ def home_dashboard(families: list[Dashboard]) -> Dashboard:
     ]
     return Dashboard(
         slug=HOME_SLUG, title="首页 · 报表导航", description="各报表所在位置", markdown="\n".join(lines), order=0,
+        # Also what makes the page visible to analysts: a dashboard is shown to users who can read one of
+        # its datasets. Shows how current the data in the user's own scope is.
+        rows=((Chart("freshness", "数据截至(本人权限范围)", "rpt_shizhong", "table", ("latest_date", "doses"),
+                     width=12, height=20),),),
     )

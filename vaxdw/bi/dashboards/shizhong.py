@@ -20,7 +20,10 @@ SHIZHONG = Dataset(
 from marts.rpt_shizhong as s
 left join marts.dim_region as r on r.region_code = s.unit_township_code""",
     label_models=("rpt_shizhong", "fct_vaccinations"),
-    metrics=(Metric("doses", "sum(doses)", "实种剂次数", ",d"),),
+    metrics=(
+        Metric("doses", "sum(doses)", "实种剂次数", ",d"),
+        Metric("latest_date", "max(vaccination_date)", "最近接种日期"),
+    ),
     time_column="vaccination_date",
     region_columns=UNIT_REGION_COLUMNS,
     vaccine_column="vaccine_code",
