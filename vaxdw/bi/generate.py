@@ -18,7 +18,15 @@ import yaml
 
 from vaxdw.bi.dashboards import all_dashboards, all_datasets
 from vaxdw.bi.labels import column_labels
-from vaxdw.bi.specs import Chart, Dashboard, Dataset, NativeFilter, chart_uuid, form_data_and_queries, stable_uuid
+from vaxdw.bi.specs import (
+    Chart,
+    Dashboard,
+    Dataset,
+    NativeFilter,
+    chart_uuid,
+    form_data_and_queries,
+    stable_uuid,
+)
 from vaxdw.db import PgParams, connect
 from vaxdw.settings import PROJECT_ROOT
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from vaxdw.bi.specs import UNIT_REGION_COLUMNS, Chart, Dashboard, Dataset, Metric, NativeFilter, region_filters
+from vaxdw.bi.specs import (
+    UNIT_REGION_COLUMNS,
+    Chart,
+    Dashboard,
+    Dataset,
+    Metric,
+    NativeFilter,
+    region_filters,
+)
 
 _LATEST_RULE = """latest_rule as (
     select distinct on (rule_id) rule_id, name_zh

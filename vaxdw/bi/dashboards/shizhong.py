@@ -6,7 +6,15 @@ marts land; they can reuse ``VACCINATIONS`` for the detail rows.
 
 from __future__ import annotations
 
-from vaxdw.bi.specs import UNIT_REGION_COLUMNS, Chart, Dashboard, Dataset, Metric, NativeFilter, region_filters
+from vaxdw.bi.specs import (
+    UNIT_REGION_COLUMNS,
+    Chart,
+    Dashboard,
+    Dataset,
+    Metric,
+    NativeFilter,
+    region_filters,
+)
 
 SHIZHONG = Dataset(
     name="rpt_shizhong",
