@@ -20,7 +20,15 @@ CHROMIUM_ARGS = [
 ]
 HOLDER = ".dashboard-component-chart-holder"
 ERRORS = f"{HOLDER} .ant-alert-error, {HOLDER} .alert-danger, {HOLDER} [data-test='error-message']"
-LOADING = f"{HOLDER} .loading, {HOLDER} [aria-label='loading'], {HOLDER} [data-test='loading-indicator']"
+# Rendered: every chart holder shows content (a drawing, a table, a big number, text, an empty state or an
+# error) and nothing in it is loading. Waiting only for "no spinner" passes before the charts even start.
+READY_JS = """() => {
+  const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
+  return holders.length > 0 && holders.every(h =>
+    !h.querySelector('.loading, [aria-label="loading"], [data-test="loading-indicator"]') &&
+    !!h.querySelector('canvas, table, .header-line, .dashboard-markdown, [role="alert"], .ant-empty, ' +
+                      '.ant-alert, [data-test="error-message"], .empty-state'));
+}"""
 
 
 def main() -> None:
@@ -37,13 +45,15 @@ def main() -> None:
             page.fill("#username", user["name"])
             page.fill("#password", user["password"])
             page.click("button[type=submit]")
-            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+            page.wait_for_url("**/superset/welcome/**", timeout=180_000)
             for board in job["dashboards"]:
                 started = time.monotonic()
                 page.goto(f"{base}/superset/dashboard/{board['slug']}/")
-                page.wait_for_selector(HOLDER, timeout=60_000)
-                page.wait_for_function(f"document.querySelectorAll({json.dumps(LOADING)}).length === 0",
-                                       timeout=120_000)
+                page.wait_for_selector(HOLDER, timeout=120_000)
+                page.wait_for_function(READY_JS, timeout=120_000)
+                if board.get("detail_chart"):
+                    page.locator(HOLDER, has_text=board["detail_chart"]).locator("table tbody tr").first.wait_for(
+                        timeout=60_000)
                 page.wait_for_timeout(500)
                 result = {
                     "user": user["name"], "slug": board["slug"], "seconds": round(time.monotonic() - started, 2),
