@@ -60,6 +60,19 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "疫苗编码不在疫苗字典中"),
         FaultType("unparseable_expiry_date", "vaccination", "expiry_date", "dose", 0.001,
                   "有效期无法解析为日期 (e.g. '2024-02-30', '20240230x')"),
+        # Injected after the streams by vaxdw.simulator.quality_faults (SQL over the written rows).
+        FaultType("bad_id_address", "recipient", "id_number", "child", 0.002,
+                  "身份证号地址码不是本省区划代码 (valid check character)"),
+        FaultType("untrimmed_name", "recipient", "recipient_name", "child", 0.003,
+                  "姓名首尾或中间有多余空格"),
+        FaultType("duplicate_staff_id", "staff", "id_number", "staff", 0.002,
+                  "人员身份证号与更早登记的另一人员相同"),
+        FaultType("wrong_dose_no", "vaccination", "dose_no", "dose", 0.002,
+                  "剂次与同一疫苗大类上一剂相同 (not increasing)"),
+        FaultType("missing_batch_no", "vaccination", "batch_no", "dose", 0.001, "疫苗批号为空"),
+        FaultType("unknown_site_code", "vaccination", "site_code", "dose", 0.001, "接种部位编码不在代码表中"),
+        FaultType("expired_vaccine", "vaccination", "expiry_date", "dose", 0.001,
+                  "有效期早于接种日期 (expired vaccine or wrong expiry)"),
     )
 }
 
