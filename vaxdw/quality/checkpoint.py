@@ -90,13 +90,13 @@ class CheckRunResult:
         for r in self.rules:
             state = "ERROR" if r.error else ("passed" if r.success else "FAILED")
             lines.append(
-                f"  {r.rule_id:<22} {r.table_name:<17} {r.severity:<5} {state:<6} "
+                f"  {r.rule_id:<29} {r.table_name:<20} {r.severity:<5} {state:<6} "
                 f"failing {r.rows_failed:>7,} of {r.rows_checked:>9,}  {r.name_zh}"
             )
             if r.error:
                 lines.append(f"      {r.error}")
         for rule_id in self.pending:
-            lines.append(f"  {rule_id:<22} pending (declared, not evaluated: its data mart does not exist yet)")
+            lines.append(f"  {rule_id:<29} pending (declared, not evaluated: its data mart does not exist yet)")
         if self.rechecked:
             lines.append(f"  re-validated {self.rechecked:,} corrected records")
         return "\n".join(lines)

@@ -37,8 +37,9 @@ numbered as (
 
     select
         doses.*,
+        -- Doses with an unknown vaccine code cannot be placed in a series: compared among themselves only.
         lag(doses.dose_no) over (
-            partition by doses.recipient_id, doses.category_code
+            partition by doses.recipient_id, doses.category_code, doses.is_vaccine_code_known
             order by doses.vaccinated_at asc, doses.vaccination_id asc
         ) as previous_dose_no
     from doses
@@ -81,12 +82,13 @@ final as (
             case when nullif(btrim(numbered.site_code), '') is null then 'site_code' end,
             case when nullif(btrim(numbered.unit_id), '') is null then 'unit_id' end
         ), '') as missing_columns,
-        numbered.dose_no is not null
+        numbered.is_vaccine_code_known
+        and numbered.dose_no is not null
         and numbered.previous_dose_no is not null
         and numbered.dose_no <= numbered.previous_dose_no as is_dose_no_not_increasing,
         (
             numbered.category_code in {{ non_vaccine_categories() }}
-            or (numbered.category_code = '02' and numbered.recomputed_dose_no = 1)
+            or (numbered.category_code in ('01', '02') and numbered.recomputed_dose_no = 1)
         )
         and numbered.vaccinated_at < numbered.birth_at as is_newborn_dose_before_birth,
         numbered._load_id
