@@ -17,7 +17,8 @@ create table if not exists curated.correction (
     created_at timestamptz not null default now(),
     created_by text not null,
     undone_at timestamptz,
-    undone_by text
+    undone_by text,
+    supersedes_id bigint
 );
 create unique index if not exists correction_active_uidx
     on curated.correction (table_name, row_key, column_name) where is_active;
