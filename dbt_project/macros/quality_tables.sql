@@ -64,3 +64,8 @@ create table if not exists dq.current_anomaly (
     where table_name = '{{ table_name }}' and is_active
     group by row_key
 {%- endmacro %}
+
+{#- The DTaP-containing vaccine categories of the dropout check (var dq_dtap_category_codes) as a SQL list. -#}
+{% macro dtap_categories() -%}
+    ('{{ var("dq_dtap_category_codes") | join("', '") }}')
+{%- endmacro %}

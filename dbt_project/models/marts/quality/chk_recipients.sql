@@ -30,11 +30,11 @@ required_columns as (
     from recipients
     inner join required_config
         on required_config.region_code in (
-            recipients.managing_township_code,
-            recipients.managing_county_code,
-            recipients.managing_city_code,
-            left(recipients.managing_county_code, 2) || '0000'
-        )
+                recipients.managing_township_code,
+                recipients.managing_county_code,
+                recipients.managing_city_code,
+                left(recipients.managing_county_code, 2) || '0000'
+            )
     order by
         recipients.recipient_id,
         required_config.column_name,
@@ -99,7 +99,7 @@ same_id as (
     from ordered as later
     inner join ordered as earlier
         on later.id_number = earlier.id_number
-            and earlier.filing_order < later.filing_order
+            and later.filing_order > earlier.filing_order
     where later.id_number is not null
     group by later.recipient_id
 
@@ -115,7 +115,7 @@ same_person as (
         on btrim(later.recipient_name) = btrim(earlier.recipient_name)
             and later.birth_date = earlier.birth_date
             and btrim(later.mother_name) = btrim(earlier.mother_name)
-            and earlier.filing_order < later.filing_order
+            and later.filing_order > earlier.filing_order
     group by later.recipient_id
 
 ),

@@ -24,7 +24,7 @@ duplicates as (
     from ordered as later
     inner join ordered as earlier
         on later.id_number = earlier.id_number
-            and earlier.filing_order < later.filing_order
+            and later.filing_order > earlier.filing_order
     where later.id_number is not null
     group by later.staff_id
 

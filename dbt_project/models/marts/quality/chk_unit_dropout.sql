@@ -14,7 +14,7 @@ counted as (
         count(*) filter (where effective_dose_no = 1) as dtap1_doses,
         count(*) filter (where effective_dose_no = 3) as dtap3_doses
     from doses
-    where category_code in ('{{ var("dq_dtap_category_codes") | join("', '") }}')
+    where category_code in {{ dtap_categories() }}
     group by unit_id, extract(year from vaccination_date)::integer
 
 ),

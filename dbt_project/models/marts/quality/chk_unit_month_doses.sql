@@ -6,6 +6,13 @@ with doses as (
 
 ),
 
+latest as (
+
+    select date_trunc('month', max(vaccination_date))::date as current_month
+    from doses
+
+),
+
 monthly as (
 
     select
@@ -13,7 +20,8 @@ monthly as (
         date_trunc('month', vaccination_date)::date as period_month,
         count(*) as doses
     from doses
-    where vaccination_date < date_trunc('month', (select max(vaccination_date) from doses))
+    cross join latest
+    where doses.vaccination_date < latest.current_month
     group by unit_id, date_trunc('month', vaccination_date)::date
 
 ),
