@@ -83,12 +83,13 @@ def inject(params: PgParams, seed: int, rates: dict[str, float]) -> dict[str, in
 
         rows = q(
             f"""with ordered as (
-                    select staff_id, id_number, row_number() over (order by created_at, staff_id) as n
+                    select staff_id, id_number, sex,
+                        row_number() over (partition by sex order by created_at, staff_id) as n
                     from ops.staff where not is_deleted and id_number is not null),
                 picked as (
                     select later.staff_id, earlier.staff_id as original_id, earlier.id_number
                     from ordered later
-                    join ordered earlier on earlier.n = later.n - 1
+                    join ordered earlier on earlier.sex is not distinct from later.sex and earlier.n = later.n - 1
                     where {_picked('later.staff_id', 'duplicate_staff_id', seed, rates['duplicate_staff_id'])})
                 update ops.staff s set id_number = picked.id_number
                 from picked where s.staff_id = picked.staff_id
