@@ -9,6 +9,7 @@ from pathlib import Path
 from vaxdw.settings import get_settings
 
 LEVELS = ["province", "city", "county", "township", "unit"]
+WAREHOUSE_SCHEMAS = ("raw", "control", "staging", "intermediate", "marts", "seeds", "dq", "curated")
 
 
 def _warehouse():
@@ -67,12 +68,17 @@ def cmd_dq_eval(args: argparse.Namespace) -> int:
 
     source, warehouse = _warehouse()
     if args.generate:
+        from vaxdw.db import connect
         from vaxdw.dbt_runner import run_dbt
         from vaxdw.extract_load import load_all
         from vaxdw.quality.checkpoint import run_checks
         from vaxdw.simulator import generate
 
         print(generate(source, scale=args.scale, seed=args.seed).as_text())
+        # A new province replaces the source: start the warehouse afresh (loads are incremental).
+        with connect(warehouse, autocommit=True) as conn:
+            for schema in WAREHOUSE_SCHEMAS:
+                conn.execute(f"drop schema if exists {schema} cascade")
         loads = load_all(source, warehouse, pipeline_run_id="dq-eval")
         print(run_dbt(warehouse, ["build"]))
         print(run_checks(warehouse, [r.load_id for r in loads if r.rows_loaded], run_label="dq-eval").as_text())
@@ -125,7 +131,8 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_repair)
 
     p = sub.add_parser("dq-eval", help="score anomalies against the generator's injected faults")
-    p.add_argument("--generate", action="store_true", help="generate, load, build and check first")
+    p.add_argument("--generate", action="store_true",
+                   help="generate a new province, rebuild the warehouse from scratch, and check it first")
     p.add_argument("--scale", default="tiny", choices=["tiny", "small", "demo", "province"])
     p.add_argument("--seed", type=int, default=get_settings().seed)
     p.add_argument("--out", default=None, help="folder for dq_eval.json (default: out/)")
