@@ -20,6 +20,7 @@ ENTITY_MODULES = [
     "vaxdw.contract.staff",
     "vaxdw.contract.recipients",
     "vaxdw.contract.vaccinations",
+    "vaxdw.contract.traceability",
 ]
 
 

@@ -60,6 +60,14 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "疫苗编码不在疫苗字典中"),
         FaultType("unparseable_expiry_date", "vaccination", "expiry_date", "dose", 0.001,
                   "有效期无法解析为日期 (e.g. '2024-02-30', '20240230x')"),
+        FaultType("dose_without_stock_movement", "vaccination", "batch_no", "dose", 0.002,
+                  "接种记录无对应出库 (dose not deducted from the clinic's stock: OUT_USE < doses)"),
+        FaultType("stock_negative_balance", "stock_line", "quantity", "clinic batch", 0.01,
+                  "库存为负 (a clinic received fewer than it used in its first month of a batch); key unit:batch"),
+        FaultType("stock_expired_use", "vaccine_batch", "expiry_date", "batch", 0.01,
+                  "使用过期批次 (batch master expiry precedes a use of the batch)"),
+        FaultType("bad_trace_code", "trace_code", "trace_code", "trace code", 0.02,
+                  "追溯码结构错误 (not 20 digits, or prefix not a known 药品标识码)"),
     )
 }
 
