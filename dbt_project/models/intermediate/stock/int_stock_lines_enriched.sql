@@ -53,7 +53,7 @@ joined as (
         units.unit_name,
         units.unit_type,
         units.parent_unit_id,
-        coalesce(units.township_code, units.county_code) as region_code,
+        {{ unit_region_code("units") }} as region_code,
         units.county_code,
         units.county_name,
         units.city_code,

@@ -19,7 +19,7 @@ final as (
         equipment.equipment_id,
         equipment.unit_id,
         units.unit_name,
-        coalesce(units.township_code, units.county_code) as region_code,
+        {{ unit_region_code("units") }} as region_code,
         units.county_name,
         units.city_name,
         equipment.equipment_type,

@@ -25,7 +25,7 @@ final as (
         lines.doc_id,
         lines.doc_no,
         lines.doc_type,
-        types.doc_type_name,
+        doc_types.doc_type_name,
         lines.doc_date,
         lines.is_in,
         lines.unit_id,
@@ -65,15 +65,15 @@ final as (
         lines.storage_fee,
         lines.shipping_fee
     from lines
-    left join {{ ref('ref_stock_doc_type') }} as types
-        on lines.doc_type = types.doc_type
+    left join {{ ref('ref_stock_doc_type') }} as doc_types
+        on lines.doc_type = doc_types.doc_type
     left join vaccines
         on lines.vaccine_code = vaccines.vaccine_code
     left join manufacturers
         on lines.manufacturer_code = manufacturers.manufacturer_code
     window balance_window as (
         partition by lines.unit_id, lines.batch_id
-        order by lines.doc_date, lines.is_in desc, lines.doc_id, lines.line_id
+        order by lines.doc_date asc, lines.is_in desc, lines.doc_id asc, lines.line_id asc
         rows between unbounded preceding and current row
     )
 

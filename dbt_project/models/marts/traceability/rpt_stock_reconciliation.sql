@@ -94,7 +94,7 @@ final as (
     select
         combined.*,
         units.unit_name,
-        coalesce(units.township_code, units.county_code) as region_code,
+        {{ unit_region_code("units") }} as region_code,
         units.county_code,
         units.city_code,
         left(combined.vaccine_code, 2) in {{ sql_list(var('unreconciled_category_codes')) }} as is_outside_register,

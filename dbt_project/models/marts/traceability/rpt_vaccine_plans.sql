@@ -25,7 +25,7 @@ final as (
         plans.plan_id,
         plans.unit_id,
         units.unit_name,
-        coalesce(units.township_code, units.county_code) as region_code,
+        {{ unit_region_code("units") }} as region_code,
         plans.parent_unit_id,
         plans.period_type,
         plans.period_start,
