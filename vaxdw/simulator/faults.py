@@ -84,6 +84,14 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "接种签核指向不存在的接种记录"),
         FaultType("rating_out_of_range", "service_evaluation", "rating", "active evaluation", 0.003,
                   "服务评价评分超出 1–5 (0, 6, 10)"),
+        FaultType("dose_without_stock_movement", "vaccination", "batch_no", "dose", 0.002,
+                  "接种记录无对应出库 (dose not deducted from the clinic's stock: OUT_USE < doses)"),
+        FaultType("stock_negative_balance", "stock_line", "quantity", "clinic batch", 0.01,
+                  "库存为负 (a clinic received fewer than it used in its first month of a batch); key unit:batch"),
+        FaultType("stock_expired_use", "vaccine_batch", "expiry_date", "batch", 0.01,
+                  "使用过期批次 (batch master expiry precedes a use of the batch)"),
+        FaultType("bad_trace_code", "trace_code", "trace_code", "trace code", 0.02,
+                  "追溯码结构错误 (not 20 digits, or prefix not a known 药品标识码)"),
     )
 }
 
