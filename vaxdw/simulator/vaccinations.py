@@ -9,6 +9,7 @@ children also get non-NIP vaccines (Hib, varicella, EV71) at their own cost.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -57,11 +58,19 @@ def _clinic_time(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60, rng.randrange(60)))
 
 
-def _batch(rng: random.Random, vaccinated: date) -> tuple[str, str]:
-    """A batch number and its expiry: produced 1–11 months before use, shelf life 24 months."""
-    produced = add_months(vaccinated.replace(day=1), -rng.randint(1, 11))
+def _batch(rng: random.Random, vaccinated: date, vaccine_code: str, manufacturer: str | None) -> tuple[str, str]:
+    """A batch number and its expiry: produced 2–5 months before use, shelf life 24 months.
+
+    The batch is a function of (vaccine, manufacturer, month of use), as in real supply: a clinic uses
+    one batch of a product at a time, so stock flows stay per batch rather than per dose. The two rng
+    draws are kept so every later random value of the generator is unchanged.
+    """
+    rng.randint(1, 11), rng.randint(1, 6)
+    month = vaccinated.replace(day=1)
+    digest = zlib.crc32(f"{vaccine_code}:{manufacturer}:{month:%Y%m}".encode())
+    produced = add_months(month, -(2 + digest % 4))
     expiry = add_months(produced, 24) - timedelta(days=1)
-    return f"{produced:%Y%m}{rng.randint(1, 6):02d}", f"{expiry:%Y-%m-%d}"
+    return f"{produced:%Y%m}{1 + (digest >> 8) % 2:02d}", f"{expiry:%Y-%m-%d}"
 
 
 class DoseWriter:
@@ -93,7 +102,7 @@ class DoseWriter:
         vaccinator = staff[rng.randrange(len(staff))] if staff else None
         makers = MAKERS.get(vaccine_code)
         manufacturer = makers[rng.randrange(len(makers))] if makers else None
-        batch_no, expiry = _batch(rng, vaccinated_at.date())
+        batch_no, expiry = _batch(rng, vaccinated_at.date(), vaccine_code, manufacturer)
         roll = rng.random()
         if roll < 0.70:
             delay = timedelta(minutes=rng.randint(2, 60))
