@@ -20,7 +20,9 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-EXTENSION_MODULES: list[str] = []
+EXTENSION_MODULES: list[str] = [
+    "vaxdw.simulator.ipv_campaign",
+]
 
 Emit = Callable[[str, tuple], None]
 
