@@ -28,7 +28,10 @@ final as (
         count(*) filter (where entry_bucket = 'over_7d') as over_7d,
         count(*) filter (where is_entry_timely) as entry_timely,
         count(*) filter (where is_counted and is_uploaded) as uploaded,
-        count(*) filter (where is_counted and is_upload_timely) as upload_timely
+        count(*) filter (where is_counted and is_upload_timely) as upload_timely,
+        {{ var('entry_timely_hours') }} as entry_timely_hours,
+        {{ var('upload_timely_hours') }} as upload_timely_hours,
+        {{ var('back_entry_days') }} as back_entry_days
     from details
     group by vaccination_date, unit_id, vaccine_code
 
