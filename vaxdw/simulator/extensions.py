@@ -21,6 +21,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 EXTENSION_MODULES: list[str] = [
+    "vaxdw.simulator.register_changes",
+    "vaxdw.simulator.migrations",
+    "vaxdw.simulator.visits",
+    "vaxdw.simulator.histories",
     "vaxdw.simulator.ipv_campaign",
 ]
 
