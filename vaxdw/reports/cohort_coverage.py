@@ -7,9 +7,10 @@ codes to those valid on another date D instead of T).
 - Township: the child's recorded code resolved through ``marts.dim_township_code_history`` to the code in
   force on T (or D): follow old → new for every change effective on or before that date. A split goes to
   the first successor and is flagged in the history.
-- Denominator: children born in the cohort, 在册 (register group in_register) and with the record created
-  on or before T. Register status is the current one (DOMAIN wants it "as of T" from the register-change
-  history; see docs/reports/cohort_coverage.md).
+- Denominator: children born in the cohort, 在册 as of T and with the record created on or before T. The
+  status as of T comes from the register-change history (``marts.fct_register_changes``: the latest change
+  before T + 1 day); a child without a change row by T keeps its current status. Children whose current
+  status is 5 (删除) are excluded everywhere.
 - Numerator per dose (category, k): the child's k-th dose in the category (by date) is valid (minimum age
   and interval) and given on or before T, by any unit. Timely: also before the completion age (§1.2).
 - merged_code_count: how many other codes were merged into the township(s) of the row, for transparency.
@@ -59,15 +60,22 @@ def _cohort_sql(level: str, basis: str, region_code: str | None) -> str:
             where reached_on is null or reached_on <= %(boundary_date)s
             order by township_code, step_no desc
         ),
+        status_as_of as (
+            select distinct on (recipient_id) recipient_id, new_register_group as register_group
+            from marts.fct_register_changes
+            where changed_at < %(as_of)s::date + 1
+            order by recipient_id, changed_at desc, change_id desc
+        ),
         cohort as (
             select
                 recipients.recipient_id,
                 coalesce(resolved.resolved_code, recipients.{BASES[basis]}) as township_code
             from marts.dim_recipients as recipients
             left join resolved on recipients.{BASES[basis]} = resolved.township_code
+            left join status_as_of on recipients.recipient_id = status_as_of.recipient_id
             where recipients.birth_date between %(birth_from)s and %(birth_to)s
                 and recipients.birth_date <= %(as_of)s
-                and recipients.register_group = 'in_register'
+                and coalesce(status_as_of.register_group, recipients.register_group) = 'in_register'
                 and recipients.created_at::date <= %(as_of)s
         ),
         placed_all as (
@@ -167,7 +175,7 @@ def query_cohort_coverage(
         "评价日期": f"{as_of:%Y-%m-%d}",
         "乡镇口径": BASIS_LABELS[basis],
         "乡镇区划": f"{(boundary_date or as_of):%Y-%m-%d} 时点区划" + ("（历史区划）" if boundary_date else ""),
-        "在册情况": "在册（当前在册状态）",
+        "在册情况": "评价日期时在册（在册情况变更历史）",
     }
     return CohortCoverageReport(filters=filters, regions=regions, rows=rows, totals=totals,
                                 total_children=total_children, doses=dose_labels, level=level)

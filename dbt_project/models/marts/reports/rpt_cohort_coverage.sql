@@ -1,6 +1,7 @@
 -- 乡镇出生队列接种率 (DOMAIN §8.6) for the default parameters: evaluation date T = var evaluation_date
 -- (today), cohorts = birth years, township = residence township resolved to the code valid at T.
--- Denominator: children born in the year, 在册 (current register status), record created by T.
+-- Denominator: children born in the year, 在册 as of T (int_register_status_as_of, from the
+-- register-change history), record created by T.
 -- Numerators: valid k-th dose by T; timely = also before the completion age. Other T, cohorts,
 -- household township or historical boundaries: vaxdw.reports.cohort_coverage.
 with details as (
@@ -18,6 +19,12 @@ resolved as (
 regions as (
 
     select * from {{ ref('dim_region') }}
+
+),
+
+statuses as (
+
+    select * from {{ ref('int_register_status_as_of') }}
 
 ),
 
@@ -48,9 +55,11 @@ cohort as (
             where details.is_timely and details.vaccination_date <= {{ evaluation_date() }}
         ) as timely_vaccinated
     from details
+    inner join statuses
+        on details.recipient_id = statuses.recipient_id
     left join resolved
         on details.residence_township_code = resolved.township_code
-    where details.register_group = 'in_register'
+    where statuses.register_group = 'in_register'
         and details.created_at::date <= {{ evaluation_date() }}
         and details.birth_date <= {{ evaluation_date() }}
     group by
