@@ -140,7 +140,7 @@ def query_shizhong(
             {code_column} as region_code,
             max({name_column}) as region_name,
             vaccine_code,
-            max(vaccine_name) as vaccine_name,
+            coalesce(max(vaccine_name), '未知疫苗编码 ' || vaccine_code) as vaccine_name,
             {dose_expr} as dose_no,
             {maker_expr} as manufacturer_code,
             {maker_name} as manufacturer_name,
