@@ -45,7 +45,7 @@ def test_build_passes_with_warnings_on_faults(built):
     _, result = built
     assert result.ok
     assert result.models_built >= 18  # grows as entities and reports are added
-    assert result.seeds_loaded == 8
+    assert result.seeds_loaded >= 8  # grows as reports add configuration seeds (ref_ipv_campaign)
     assert result.tests_failed == 0 and result.errors == 0
     assert result.tests_passed > 50
     warned = {node.unique_id for node in result.warned_nodes}

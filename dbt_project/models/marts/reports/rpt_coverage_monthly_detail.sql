@@ -47,7 +47,13 @@ doses as (
     from child_doses
     inner join recipients
         on child_doses.recipient_id = recipients.recipient_id
-    where recipients.register_group in ('in_register', 'temporary')
+    where
+        recipients.register_group in ('in_register', 'temporary')
+        -- doses falling due after the evaluation month count nowhere unless already given
+        and (
+            child_doses.vaccination_date is not null
+            or child_doses.due_date < (date_trunc('month', {{ evaluation_date() }}) + interval '1 month')::date
+        )
 
 ),
 
