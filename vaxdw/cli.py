@@ -164,7 +164,9 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 
 
 # Modules adding subcommands: each exposes ``register(subparsers)``.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "vaxdw.cli_event_reports",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

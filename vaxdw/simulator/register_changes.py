@@ -77,7 +77,8 @@ def moves_of(ctx: Any, child: Child) -> list[Move]:
             kind = "transfer_in"
         else:
             kind = "reassigned"
-        moves.append(Move(unit, to_unit, until, kind))
+        # a move the child model puts after as_of (a very young child) happens at its last moment
+        moves.append(Move(unit, to_unit, min(until, ctx.cutoff - 2 * ONE_SECOND), kind))
     return moves
 
 

@@ -1,18 +1,6 @@
 with source as (
 
-    select * from {{ source('ops', 'aefi') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by aefi_id
-            order by updated_at desc, _load_id desc
-        ) as version_rank
-    from source
+    {{ latest_version(source('ops', 'aefi'), 'aefi_id') }}
 
 ),
 
@@ -33,8 +21,7 @@ final as (
         updated_at,
         _load_id,
         _loaded_at
-    from ranked
-    where version_rank = 1
+    from source
 
 )
 
