@@ -26,6 +26,7 @@ EXTENSION_MODULES: list[str] = [
     "vaxdw.simulator.visits",
     "vaxdw.simulator.histories",
     "vaxdw.simulator.traceability",
+    "vaxdw.simulator.ipv_campaign",
 ]
 
 Emit = Callable[[str, tuple], None]

@@ -31,6 +31,10 @@ BOOSTERS = {("03", 4), ("04", 4), ("04", 5), ("06", 1), ("18", 2), ("17", 1), ("
 # Alternative products within a category: (code, probability), the rest is the recommended code.
 ALTERNATIVES = {"0202": (("0201", 0.15), ("0203", 0.05)), "0306": (("0303", 0.15),)}
 BAD_EXPIRY = ("2024-02-30", "20240230x", "2025-13-01", "2026/0631", "长期", "0000-00-00")
+# Polio schedule history (DOMAIN §1.4): children born before this date followed 1 IPV + 3 bOPV, so their
+# routine polio dose 2 is bOPV (0311); from this birth date on, 2 IPV + 2 bOPV. Only cohorts born before
+# 2019-10-01 are affected (none exist with the default as_of, so default generations are unchanged).
+TWO_IPV_FROM_BIRTH = date(2019, 10, 1)
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def child_doses(ctx: GenContext, child: Child, birth_unit: str | None, out: Dose
             unit = birth_unit if at_birth_unit else child.clinic_at(moment)
             assert unit is not None
             code = _product(rng, dose.recommended_vaccine_code, positive)
+            if category == "03" and dose.dose_no == 2 and birth_date < TWO_IPV_FROM_BIRTH:
+                code = "0311"  # 1 IPV + 3 bOPV era
             prop = "1" if (category, dose.dose_no) in BOOSTERS else "0"
             out.emit(child, code, dose.dose_no, moment, unit, dose.route_code, dose.site_code, prop, True,
                      birth_dose=at_birth_unit)
