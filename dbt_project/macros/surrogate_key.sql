@@ -12,7 +12,3 @@
     ({%- for code in var("non_vaccine_category_codes") -%}'{{ code }}'{% if not loop.last %}, {% endif %}{%- endfor -%})
 {%- endmacro %}
 
-{#- SQL list literal of a list var, e.g. sql_list('trivalent_polio_codes') -> ('0301', '0302'). -#}
-{% macro sql_list(var_name) -%}
-    ({%- for code in var(var_name) -%}'{{ code }}'{% if not loop.last %}, {% endif %}{%- endfor -%})
-{%- endmacro %}

@@ -139,7 +139,7 @@ def generate(
 
         def emit(name: str, row: tuple) -> None:
             if name == "vaccination":  # extra doses (e.g. a catch-up campaign) join the one dose stream
-                doses.write(row)
+                write_dose(row)  # …and the child's rows, so later extensions (stock, visits) see them
             else:
                 extra[name].write(row)
 

@@ -81,15 +81,15 @@ polio_doses as (
         vaccinations.vaccine_code,
         vaccinations.vaccination_date,
         vaccinations.vaccinated_at,
-        vaccinations.vaccine_code in {{ sql_list('trivalent_polio_codes') }} as is_trivalent,
-        vaccinations.vaccine_code in {{ sql_list('ipv_containing_codes') }} as is_ipv,
+        vaccinations.vaccine_code in {{ sql_list(var('trivalent_polio_codes')) }} as is_trivalent,
+        vaccinations.vaccine_code in {{ sql_list(var('ipv_containing_codes')) }} as is_ipv,
         lag(vaccinations.vaccination_date) over (
             partition by vaccinations.recipient_id
             order by vaccinations.vaccinated_at asc, vaccinations.vaccination_id asc
         ) as previous_polio_date
     from vaccinations
     where vaccinations.category_code = '03'
-        or vaccinations.vaccine_code in {{ sql_list('trivalent_polio_codes') }}
+        or vaccinations.vaccine_code in {{ sql_list(var('trivalent_polio_codes')) }}
 
 ),
 
