@@ -71,6 +71,8 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "接种签核指向不存在的接种记录"),
         FaultType("rating_out_of_range", "service_evaluation", "rating", "active evaluation", 0.003,
                   "服务评价评分超出 1–5 (0, 6, 10)"),
+        FaultType("newborn_reason_missing", "newborn", "hepb1_reason", "birth dose not given", 0.05,
+                  "产科未种原因未填写 (HepB1 or BCG not given at birth, reason null; row_key newborn_id)"),
     )
 }
 
