@@ -158,6 +158,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 COMMAND_MODULES: list[str] = [
     "vaxdw.cli_event_reports",
     "vaxdw.access.commands",
+    "vaxdw.cli_obstetric",
 ]
 
 
