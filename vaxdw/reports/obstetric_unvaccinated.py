@@ -19,7 +19,14 @@ from vaxdw.access.audit import audited_export
 from vaxdw.access.authorize import ExportScope, Grant
 from vaxdw.access.model import AccessModel
 from vaxdw.db import PgParams, connect
-from vaxdw.reports.browse import LEVEL_LABELS, check_period, level_columns, period_label, region_clause, region_label
+from vaxdw.reports.browse import (
+    LEVEL_LABELS,
+    check_period,
+    level_columns,
+    period_label,
+    region_clause,
+    region_label,
+)
 
 DETAIL_TABLE = "marts.rpt_obstetric_unvaccinated_detail"
 REPORT = "产科未种原因"
