@@ -213,3 +213,20 @@ def test_push_decides_clinic_once_and_lists_arrivals(warehouse):
             "push.obstetric_unit_id join marts.dim_unit clinic on clinic.unit_id = push.receiving_unit_id "
             "where push.rule = 'obstetric' and clinic.county_code <> obst.county_code").fetchone()[0]
     assert counts == {"obstetric": len(due), "residence": first["arriving"]} and wrong == 0
+
+
+@pytest.mark.e2e
+def test_push_dag_through_airflow(warehouse, pg_admin, tmp_path):
+    """`airflow dags test vaxdw_obstetric_push` on the module's warehouse: the run succeeds and pushes the rest."""
+    from vaxdw.airflow_env import airflow_env, dags_test
+    from vaxdw.settings import get_settings
+
+    settings = replace(get_settings(), source_url=replace(pg_admin, dbname="src_obstetric").url,
+                       warehouse_url=warehouse.url, out_dir=tmp_path / "out")
+    proc = dags_test(airflow_env(settings, home=tmp_path / "airflow"), "vaxdw_obstetric_push")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    with connect(warehouse) as conn:
+        pushed, arriving, total = conn.execute(
+            "select (select count(*) from obstetric.newborn_push), (select count(*) from obstetric.newborn_arriving), "
+            "(select count(*) from marts.fct_newborns)").fetchone()
+    assert pushed + arriving == total and pushed > 0  # every record is either pushed once or listed as arriving
