@@ -1,4 +1,4 @@
-"""``vaxdw report hbsag-newborn | obstetric-reasons``: the 产科 statements (shared ``report`` group)."""
+"""``vaxdw report hbsag-newborn | obstetric-reasons | obstetric-print``: the 产科 statements (shared ``report`` group)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,24 @@ def cmd_reasons(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    from exporters.obstetric_print import to_pdf, write_print
+    from vaxdw.reports.obstetric_print import load_forms, print_record
+
+    warehouse, out_dir = _warehouse_and_dir(args)
+    forms = load_forms()
+    omit = args.omit.split(",") if args.omit else ()
+    for newborn_id in args.newborn_ids:
+        record = print_record(warehouse, newborn_id, forms)
+        title = forms["forms"][args.form]["title"]
+        path = write_print(record, forms, args.form, args.mode, out_dir / f"{title}_{args.mode}_{newborn_id}.xlsx", omit)
+        print(path)
+        if args.pdf:
+            pdf = to_pdf(path)
+            print(pdf if pdf else "未安装 LibreOffice，无法生成 PDF（已生成 Excel）")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     group = report_group(subparsers)
     p = group.add_parser("hbsag-newborn", help="产科HBsAg阳性母亲所生儿童乙肝接种率")
@@ -66,3 +84,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--birth-doses", default=None, help="HepB1,BCG")
     p.add_argument("--user", default=None, help="导出明细的用户 (config/access.yaml)")
     p.set_defaults(func=cmd_reasons)
+    p = group.add_parser("obstetric-print", help="产科打印: 预防接种卡 / 接种证 (套打或全打)")
+    p.add_argument("newborn_ids", type=int, nargs="+")
+    p.add_argument("--form", default="card", choices=["card", "certificate"], help="card 接种卡, certificate 接种证")
+    p.add_argument("--mode", default="overlay", choices=["overlay", "full"], help="overlay 套打, full 全打")
+    p.add_argument("--omit", default=None, help="不打印的项, 逗号分隔: name,unit_phone,unit_name")
+    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF")
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=cmd_print)

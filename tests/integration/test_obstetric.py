@@ -230,3 +230,31 @@ def test_push_dag_through_airflow(warehouse, pg_admin, tmp_path):
             "select (select count(*) from obstetric.newborn_push), (select count(*) from obstetric.newborn_arriving), "
             "(select count(*) from marts.fct_newborns)").fetchone()
     assert pushed + arriving == total and pushed > 0  # every record is either pushed once or listed as arriving
+
+
+def test_print_card_overlay_and_full(warehouse, tmp_path):
+    from exporters.obstetric_print import write_print
+    from vaxdw.reports.obstetric_print import load_forms, print_record
+
+    newborns = _latest(warehouse, "newborn", "newborn_id")
+    row = newborns[newborns["is_hepb1_given"] & ~newborns["is_bcg_given"]].iloc[0]
+    forms = load_forms()
+    forms["unit_phones"] = {row["obstetric_unit_id"]: "029-88880000"}
+    record = print_record(warehouse, int(row["newborn_id"]), forms, printed_on=date(2026, 1, 2))
+    layout = forms["forms"]["card"]["fields"]
+    path = write_print(record, forms, "card", "overlay", tmp_path / "card.xlsx", omit=["name", "unit_name"])
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    assert sheet[layout["name"]].value is None and sheet[layout["unit_name"]].value is None
+    assert sheet[layout["mother_name"]].value == row["mother_name"]
+    assert sheet[layout["hepb1_at"]].value == f"{row['hepb1_at']:%Y-%m-%d %H:%M}"
+    assert sheet[layout["bcg_at"]].value.startswith("未种（")
+    assert sheet[layout["unit_phone"]].value == "029-88880000"
+    assert sheet.page_setup.scale == 100 and sheet.page_setup.paperSize == forms["forms"]["card"]["paper_size"]
+    assert not any(isinstance(c.value, str) and c.value == "姓名" for r in sheet.iter_rows() for c in r)
+    full = openpyxl.load_workbook(write_print(record, forms, "certificate", "full", tmp_path / "c.xlsx")).worksheets[0]
+    cert = forms["forms"]["certificate"]["fields"]
+    assert full["A1"].value == "预防接种证" and full[cert["name"]].value == record.values["name"]
+    label = full[cert["name"]].offset(column=-1)
+    assert label.value == "姓名" and label.border.left.style == "thin"
+    with pytest.raises(ValueError, match="只能省略"):
+        write_print(record, forms, "card", "overlay", tmp_path / "x.xlsx", omit=["mother_name"])

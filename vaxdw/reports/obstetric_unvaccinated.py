@@ -126,7 +126,7 @@ def export_detail(params: PgParams, user: str, region_code: str | None, date_fro
 
     check_period(date_from, date_to)
     vaccines = [BIRTH_DOSE_CATEGORY[d] for d in birth_doses] if birth_doses else None
-    scope = ExportScope.of(region_code[:6] if region_code else None, vaccines)
+    scope = ExportScope.of(region_code or None, vaccines)  # unit ids start with their county code
 
     def run(grant: Grant) -> int:
         count = 0
