@@ -92,13 +92,47 @@ def cohort(warehouse, places):
     months = birth.map(lambda d: (EVALUATION.year - d.year) * 12 + EVALUATION.month - d.month
                        - (1 if EVALUATION.day < d.day else 0))
     frame["full_course_eligible"] = months >= 7 + (weight < 2000).astype(int)
+    course = _hepb_course(doses, frame["birth_at"].dt.normalize())
+    frame = frame.join(course)
+    frame["valid_doses"] = frame["valid_doses"].fillna(0)
+    required = 3 + (weight < 2000).astype(int)
+    frame["full_course"] = frame["full_course_eligible"] & (frame["valid_doses"] >= required)
+    last = frame["date_3"].where(required == 3, frame["date_4"])
+    limit = frame["birth_at"].dt.normalize() + pd.DateOffset(months=12)
+    frame["full_course_timely"] = frame["full_course"] & (last < limit)
     frame["register_group"] = frame["register_status"].map(GROUPS)
     frame["birth_date"] = birth
     frame = frame.reset_index().merge(places, left_on="managing_unit_id", right_on="unit_id", how="left")
     return frame
 
 
-MEASURES = ["hepb1_12h", "hepb1_24h", "hbig_12h", "both_12h", "full_course_eligible"]
+MEASURES = ["hepb1_12h", "hepb1_24h", "hbig_12h", "both_12h", "full_course_eligible", "full_course",
+            "full_course_timely"]
+MIN_AGE_MONTHS = {1: 0, 2: 1, 3: 6}  # HepB schedule (DOMAIN.md §1.1), written here independently of the seed
+
+
+def _hepb_course(doses: pd.DataFrame, births: pd.Series) -> pd.DataFrame:
+    """Valid HepB doses per child: dose k by rank valid at ≥ min age and ≥ 28 days after the previous dose;
+    a 4th+ dose ≥ 28 days after the previous one. Columns valid_doses, date_3, date_4 (the 3rd/4th valid)."""
+    hepb = doses[(doses["vaccine_code"].str[:2] == "02") & doses["recipient_id"].isin(births.index)]
+    hepb = hepb.sort_values(["recipient_id", "vaccinated_at", "vaccination_id"]).copy()
+    hepb["rank"] = hepb.groupby("recipient_id").cumcount() + 1
+    hepb["previous"] = hepb.groupby("recipient_id")["vaccinated_at"].shift()
+    hepb["date"] = hepb["vaccinated_at"].dt.normalize()
+    birth = hepb["recipient_id"].map(births)
+    interval_ok = hepb["previous"].isna() | ((hepb["date"] - hepb["previous"].dt.normalize()).dt.days >= 28)
+    min_age = pd.Series(
+        [b + pd.DateOffset(months=MIN_AGE_MONTHS.get(r, 0)) for b, r in zip(birth, hepb["rank"], strict=True)],
+        index=hepb.index,
+    )
+    scheduled = (hepb["rank"] <= 3) & (hepb["date"] >= min_age) & interval_ok
+    extra = (hepb["rank"] >= 4) & (hepb["vaccinated_at"] >= hepb["previous"] + pd.Timedelta(days=28))
+    valid = hepb[scheduled | extra].copy()
+    valid["nth"] = valid.groupby("recipient_id").cumcount() + 1
+    result = pd.DataFrame({"valid_doses": valid.groupby("recipient_id").size()})
+    for n in (3, 4):
+        result[f"date_{n}"] = valid[valid["nth"] == n].set_index("recipient_id")["date"]
+    return result
 
 
 @pytest.mark.parametrize("level, region, cohort_name, groups, period", [

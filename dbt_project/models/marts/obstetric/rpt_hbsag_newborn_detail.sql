@@ -34,16 +34,44 @@ units as (
 
 ),
 
+hepb_doses as (
+
+    select
+        recipient_id,
+        vaccinated_at,
+        vaccination_date,
+        recomputed_dose_no,
+        is_valid_dose,
+        lag(vaccinated_at) over (partition by recipient_id order by vaccinated_at) as previous_vaccinated_at
+    from doses
+    where category_code = '02'
+
+),
+
+-- Valid doses: scheduled doses valid by the schedule (min age, min interval); the schedule seed has 3 HepB
+-- doses, so a 4th dose (the < 2000 g schedule, DOMAIN §1.3) counts when >= 28 days after the previous one.
+hepb_valid as (
+
+    select
+        *,
+        coalesce(is_valid_dose, false)
+        or (
+            recomputed_dose_no >= 4
+            and vaccinated_at >= previous_vaccinated_at + interval '28 days'
+        ) as is_course_dose
+    from hepb_doses
+
+),
+
 hepb as (
 
     select
         recipient_id,
-        min(vaccinated_at) filter (where effective_dose_no = 1) as hepb1_at,
-        count(*) filter (where is_valid_dose) as valid_doses,
-        (array_agg(vaccination_date order by vaccinated_at) filter (where is_valid_dose))[3] as third_valid_date,
-        (array_agg(vaccination_date order by vaccinated_at) filter (where is_valid_dose))[4] as fourth_valid_date
-    from doses
-    where category_code = '02'
+        min(vaccinated_at) as hepb1_at,
+        count(*) filter (where is_course_dose) as valid_doses,
+        (array_agg(vaccination_date order by vaccinated_at) filter (where is_course_dose))[3] as third_valid_date,
+        (array_agg(vaccination_date order by vaccinated_at) filter (where is_course_dose))[4] as fourth_valid_date
+    from hepb_valid
     group by recipient_id
 
 ),
