@@ -57,7 +57,8 @@ final as (
         recipients.register_group,
         newborns.created_at,
         newborns.created_at::date as created_date,
-        newborns.updated_at
+        newborns.updated_at,
+        newborns._load_id
     from newborns
     left join units
         on newborns.obstetric_unit_id = units.unit_id
