@@ -159,6 +159,7 @@ COMMAND_MODULES: list[str] = [
     "vaxdw.cli_event_reports",
     "vaxdw.access.commands",
     "vaxdw.cli_obstetric",
+    "vaxdw.bi.commands",
 ]
 
 
