@@ -292,18 +292,3 @@ def test_print_card_overlay_and_full(warehouse, tmp_path):
     assert label.value == "姓名" and label.border.left.style == "thin"
     with pytest.raises(ValueError, match="只能省略"):
         write_print(record, forms, "card", "overlay", tmp_path / "x.xlsx", omit=["mother_name"])
-
-
-def test_missing_reason_rule_finds_the_injected_faults(warehouse, pg_admin):
-    from vaxdw.quality.checkpoint import run_checks
-
-    with connect(warehouse) as conn:
-        load_ids = [row[0] for row in conn.execute("select distinct _load_id from marts.fct_newborns")]
-    result = run_checks(warehouse, load_ids, "obstetric-test")
-    outcome = next(rule for rule in result.rules if rule.rule_id == "NEWBORN_UNVACCINATED_REASON")
-    with connect(replace(pg_admin, dbname="src_obstetric")) as conn:
-        injected = {row[0] for row in conn.execute(
-            "select row_key from sim.injected_fault where fault_type = 'newborn_reason_missing'")}
-    newborns = _latest(warehouse, "newborn", "newborn_id")
-    kept = {str(key) for key in newborns["newborn_id"]}
-    assert outcome.severity == "warn" and outcome.rows_failed == len(injected & kept) > 0
