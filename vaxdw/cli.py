@@ -156,6 +156,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
+    "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
     "vaxdw.access.commands",
     "vaxdw.cli_obstetric",

@@ -65,3 +65,9 @@ grant select on {{ this }} to vaxdw_reader;
 {% macro access_scoped_operation(relation, region_column='region_code', vaccine_column='vaccine_code') -%}
     {%- do run_query(access_scoped(region_column, vaccine_column, relation)) -%}
 {%- endmacro %}
+
+{#- A unit's most specific current region code, the column scoped marts filter on (docs/access.md):
+    township, else county, else city (city CDCs), else province (the provincial CDC). -#}
+{% macro unit_region_code(units) -%}
+    coalesce({{ units }}.township_code, {{ units }}.county_code, {{ units }}.city_code, {{ units }}.province_code)
+{%- endmacro %}
