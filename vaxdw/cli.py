@@ -168,6 +168,7 @@ COMMAND_MODULES: list[str] = [
     "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
     "vaxdw.access.commands",
+    "vaxdw.cli_obstetric",
     "vaxdw.bi.commands",
 ]
 

@@ -26,6 +26,7 @@ ENTITY_MODULES = [
     "vaxdw.contract.health_histories",
     "vaxdw.contract.operation_logs",
     "vaxdw.contract.traceability",
+    "vaxdw.contract.newborns",
 ]
 
 

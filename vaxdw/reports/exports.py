@@ -19,6 +19,7 @@ EXPORT_MODULES: list[str] = [
     "vaxdw.reports.anomaly_exports",
     "vaxdw.reports.coverage_exports",
     "vaxdw.reports.event_exports",
+    "vaxdw.reports.obstetric_exports",
 ]
 
 

@@ -18,6 +18,7 @@ INFECTIOUS_DISEASES = {"D01": "水痘", "D02": "手足口病", "D03": "麻疹", 
                        "D06": "病毒性肝炎"}
 ALLERGENS = {"G01": "鸡蛋", "G02": "牛奶", "G03": "青霉素", "G04": "明胶", "G05": "酵母", "G06": "乳胶"}
 OPERATIONS = {"update": "修改", "delete": "删除"}
+UNVACCINATED_REASONS = {"01": "早产/低体重", "02": "医学禁忌", "03": "家长拒绝", "04": "疫苗短缺", "05": "其他"}
 
 CODE_TABLES: dict[str, dict[str, str]] = {
     "register_change_reason": REASONS,
@@ -30,4 +31,5 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "infectious_disease": INFECTIOUS_DISEASES,
     "allergen": ALLERGENS,
     "operation": OPERATIONS,
+    "unvaccinated_reason": UNVACCINATED_REASONS,
 }

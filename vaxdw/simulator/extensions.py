@@ -28,6 +28,7 @@ EXTENSION_MODULES: list[str] = [
     "vaxdw.simulator.visits",
     "vaxdw.simulator.histories",
     "vaxdw.simulator.traceability",
+    "vaxdw.simulator.newborns",
 ]
 
 Emit = Callable[[str, tuple], None]

@@ -42,6 +42,9 @@ class Child:
     window: tuple[datetime, datetime] | None = None  # 异地/临时接种: only doses within
     hospital_birth: bool = True
     created_at: datetime | None = None  # the record's 建档时间 (set by make_child)
+    household_code: str | None = None  # 户籍地 / 现住址 township codes as recorded (set by make_child)
+    residence_code: str | None = None
+    mother_name: str | None = None
 
     def clinic_at(self, moment: datetime) -> str:
         for until, unit_id in self.earlier_clinics:
@@ -152,6 +155,8 @@ def make_child(
         residence = old
         if household == township.code:
             household = old
+
+    child.household_code, child.residence_code, child.mother_name = household, residence, mother
 
     # Register status and movements.
     age_years = (cutoff - birth_at).days / 365.25
