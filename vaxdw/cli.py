@@ -157,6 +157,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
     "vaxdw.cli_event_reports",
+    "vaxdw.cli_ops",
 ]
 
 
