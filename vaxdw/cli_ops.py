@@ -66,6 +66,33 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def cmd_inspect(args) -> int:
+    from vaxdw.inspection import run_inspection
+
+    _, warehouse = resolve(get_settings())
+    result = run_inspection(warehouse)
+    for finding in result.findings:
+        print(f"[{finding.severity}] {finding.message_zh}")
+    print(f"report: {result.report_path}")
+    return 0
+
+
+def cmd_ops_report(args) -> int:
+    from datetime import date
+
+    from vaxdw.opsreport import write_monthly
+
+    settings = get_settings()
+    _, warehouse = resolve(settings)
+    if args.month:
+        year, month = (int(part) for part in args.month.split("-"))
+    else:
+        today = date.today()
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    print(write_monthly(warehouse, settings.out_dir, year, month))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="backups of the non-rebuildable schemas; restore and verify")
     p.add_argument("action", choices=["full", "incr", "list", "verify", "restore"])
@@ -78,3 +105,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9187)
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("inspect", help="run the inspection (巡检) now: report + alerts")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("ops-report", help="write the monthly operations report (运维月报)")
+    p.add_argument("--month", default=None, help="YYYY-MM (default: last month)")
+    p.set_defaults(func=cmd_ops_report)

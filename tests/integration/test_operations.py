@@ -129,7 +129,7 @@ def test_real_prometheus_scrapes_the_exporter_and_loads_the_rules(world, tmp_pat
             try:
                 result = httpx.get(f"{api}/query", params={
                     "query": 'vaxdw_load_rows_loaded_total{table="vaccination"}'}, timeout=5).json()["data"]["result"]
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError, KeyError):  # not ready yet ("Service Unavailable")
                 result = []
             if result:
                 break
@@ -224,6 +224,15 @@ def test_backup_new_loads_incremental_destroy_restore(world):
     assert {t: after.get(t) for t in non_monitor} == non_monitor
     assert after["raw.vaccination"]["rows"] > 0
 
+    # and the damaged warehouse itself is recovered the same way (its marts schemas are left as they were)
+    with connect(warehouse) as conn:
+        for schema in BACKED_UP:
+            conn.execute(f"drop schema if exists {schema} cascade")
+    proc = _run_documented(world, "restore", RESTORE_URL=warehouse.url)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    recovered = _fingerprints(warehouse)
+    assert {t: recovered.get(t) for t in non_monitor} == non_monitor
+
 
 def test_corrupted_backup_fails_verification_and_alerts(world):
     settings, warehouse = world["settings"], world["warehouse"]
@@ -258,3 +267,86 @@ def test_promtool_checks_and_unit_tests_the_rules():
     config = subprocess.run(["promtool", "check", "config", "--syntax-only", "prometheus.yml"], cwd=prom,
                             capture_output=True, text=True)
     assert config.returncode == 0, config.stdout + config.stderr
+
+
+def test_inspection_projects_capacity_records_and_alerts(world):
+    from datetime import UTC, datetime, timedelta
+
+    from openpyxl import load_workbook
+
+    from vaxdw.inspection import Thresholds, run_inspection
+
+    settings, warehouse = world["settings"], world["warehouse"]
+    now = datetime.now(UTC)
+    with connect(warehouse) as conn:
+        size = conn.execute("select pg_database_size(current_database())").fetchone()[0]
+        conn.execute("create schema if not exists monitor")
+    # two weeks of history, growing 50 MiB a day (inserted before the first run creates the table)
+    run_inspection(warehouse, settings, alert=False, now=now - timedelta(days=14))
+    with connect(warehouse) as conn:
+        conn.execute("delete from monitor.inspection")
+        for days_ago, grown in ((14, 0), (7, 350)):
+            conn.execute("insert into monitor.inspection (inspected_at, database_size_bytes) values (%s, %s)",
+                         (now - timedelta(days=days_ago), size - (700 - grown) * 2**20))
+    result = run_inspection(warehouse, settings, thresholds=Thresholds(disk_percent=0.0), now=now)
+
+    xs = [0.0, 7.0, 14.0]
+    ys = [size - 700 * 2**20, size - 350 * 2**20, result.measures["database_size_bytes"]]
+    mean_x, mean_y = sum(xs) / 3, sum(ys) / 3
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
+    assert result.projection.growth_bytes_per_day == pytest.approx(slope, rel=1e-6)
+    free = result.measures["disk_total_bytes"] - result.measures["disk_used_bytes"]
+    expected = (now + timedelta(days=free / slope)).date().isoformat()
+    assert result.projection.exhaustion_date == expected
+
+    codes = {f.code for f in result.findings}
+    assert "disk" in codes  # threshold 0 %: always past it
+    assert "restore_failed" in codes  # the corrupted backup above
+    assert "backup_missing" not in codes  # a full backup was taken this session
+    wb = load_workbook(result.report_path)
+    assert wb.sheetnames == ["概要", "发现", "容量"]
+    assert any(row[2] and "磁盘使用率" in str(row[2]) for row in wb["发现"].iter_rows(values_only=True))
+    assert wb["容量"]["B3"].value == expected
+    with connect(warehouse) as conn:
+        alert = conn.execute("select severity from monitor.alert_event where alert_key = 'inspection:disk' "
+                             "and resolved_at is null").fetchone()
+    assert alert == ("critical",)
+
+    run_inspection(warehouse, settings, now=now + timedelta(minutes=1))  # default thresholds: disk resolves
+    with connect(warehouse) as conn:
+        assert conn.execute("select count(*) from monitor.alert_event where alert_key = 'inspection:disk' "
+                            "and resolved_at is null").fetchone()[0] == 0
+
+
+def test_monthly_ops_report_has_its_sections_and_charts(world):
+    from datetime import datetime, timedelta, timezone
+
+    from openpyxl import load_workbook
+
+    from vaxdw.opsreport import collect_month, write_monthly
+
+    warehouse = world["warehouse"]
+    today = datetime.now(timezone(timedelta(hours=8)))
+    path = write_monthly(warehouse, world["settings"].out_dir, today.year, today.month)
+    wb = load_workbook(path)
+    assert {"概要", "管道运行", "数据量", "质量检查", "数据交换", "告警", "备份", "恢复校验", "巡检"} <= set(wb.sheetnames)
+    assert len(wb["管道运行"]._charts) == 1 and len(wb["数据量"]._charts) == 1 and len(wb["告警"]._charts) == 1
+    summary = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
+
+    report = collect_month(warehouse, today.year, today.month)
+    assert summary["管道运行次数"] == len(report.sections["管道运行"]) == 2  # ops-run-1, ops-run-2
+    assert list(report.sections["管道运行"]["结果"]) == [  # these runs were driven step by step, not the DAG
+        "未完成：缺 export_statements", "未完成：缺 transform、export_statements"]
+    assert summary["失败或未完成运行"] == 2
+    with connect(warehouse) as conn:
+        loaded = conn.execute("select sum(rows_loaded), sum(rows_quarantined) from control.load").fetchone()
+        alerts = conn.execute("select count(*), count(resolved_at) from monitor.alert_event").fetchone()
+        backups = conn.execute("select count(*) from monitor.backup_run").fetchone()[0]
+    assert (summary["告警发生"], summary["告警已恢复"]) == alerts
+    assert summary["备份次数"] == backups >= 3
+    with connect(warehouse) as conn:  # the recovery above reset monitor.* to the backup's snapshot
+        checks = conn.execute("select count(*), count(*) filter (where not ok) from monitor.restore_check").fetchone()
+    assert summary["恢复校验次数"] == checks[0] >= 1 and checks[1] >= 1
+    assert "失败" in [row[3] for row in wb["恢复校验"].iter_rows(min_row=2, values_only=True)]
+    assert "exchange.upload" in summary["数据交换"]
+    assert (summary["入库行数"], summary["隔离行数"]) == loaded and loaded[0] > 0

@@ -140,10 +140,10 @@ def _record(warehouse: PgParams, result: dict) -> None:
     with connect(warehouse) as conn:
         conn.execute(BACKUP_DDL)
         conn.execute(
-            "insert into monitor.backup_run (backup_id, kind, started_at, status, path, max_load_id, bytes, error) "
-            "values (%(backup_id)s, %(kind)s, %(started_at)s, %(status)s, %(path)s, %(max_load_id)s, %(bytes)s, "
-            "%(error)s) on conflict (backup_id) do nothing",
-            result,
+            "insert into monitor.backup_run (backup_id, kind, started_at, finished_at, status, path, max_load_id, "
+            "bytes, error) values (%(backup_id)s, %(kind)s, %(started_at)s, coalesce(%(finished_at)s, now()), "
+            "%(status)s, %(path)s, %(max_load_id)s, %(bytes)s, %(error)s) on conflict (backup_id) do nothing",
+            {"finished_at": None, **result},
         )
 
 
@@ -234,8 +234,11 @@ def incremental_backup(warehouse: PgParams, settings: Settings | None = None) ->
     return _take(warehouse, settings.backup_dir, "incr")
 
 
-def restore_chain(chain: list[dict], target: PgParams) -> None:
-    """Restore a full backup and its incrementals, in order, into the (empty) ``target`` database."""
+def restore_chain(chain: list[dict], target: PgParams, register: bool = True) -> None:
+    """Restore a full backup and its incrementals, in order, into the (empty) ``target`` database.
+
+    ``register``: add the chain's own rows to ``monitor.backup_run`` (each backup's row is written after
+    its snapshot, so the restored table lacks the last one); verification restores without it."""
     if not chain or chain[0]["kind"] != "full":
         raise ValueError("a restore chain starts with a full backup")
     restore = [pg_bin("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={target.url}"]
@@ -253,3 +256,9 @@ def restore_chain(chain: list[dict], target: PgParams) -> None:
                     while chunk := src.read(1 << 20):
                         copy.write(chunk)
         _run(restore + [str(path / "schemas.pgc")], target)
+    # a backup's own monitor.backup_run row is written after its snapshot: re-register the chain
+    for manifest in chain if register else []:
+        _record(target, {"backup_id": manifest["backup_id"], "kind": manifest["kind"],
+                         "started_at": manifest["created_at"], "finished_at": manifest["created_at"],
+                         "status": "succeeded", "path": manifest["path"], "max_load_id": manifest["max_load_id"],
+                         "bytes": None, "error": None})

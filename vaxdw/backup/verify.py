@@ -59,7 +59,7 @@ def verify_latest(warehouse: PgParams, settings: Settings | None = None, scratch
         expected = chain[-1]["tables"]
         scratch = _recreate(warehouse, scratch_db)
         try:
-            restore_chain(chain, scratch)
+            restore_chain(chain, scratch, register=False)
             with connect(scratch) as conn:
                 restored = {t: table_fingerprint(conn, t) for t in tables_of(conn, chain[0]["schemas"])}
             for table, want in sorted(expected.items()):
