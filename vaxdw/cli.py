@@ -156,8 +156,11 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
+    "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
     "vaxdw.cli_ops",
+    "vaxdw.access.commands",
+    "vaxdw.bi.commands",
 ]
 
 

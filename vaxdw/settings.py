@@ -56,6 +56,13 @@ class Settings:
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
+    # Superset (vaxdw/bi): state folder (generated config, secret key, admin and user passwords, log,
+    # pid), bind address, admin user name and password (generated into the state folder when unset).
+    superset_home: Path = PROJECT_ROOT / ".superset"
+    superset_host: str = "127.0.0.1"
+    superset_port: int = 8088
+    superset_admin: str = "admin"
+    superset_admin_password: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -85,4 +92,9 @@ def get_settings() -> Settings:
         alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
+        superset_home=_env_path("VAXDW_SUPERSET_HOME", PROJECT_ROOT / ".superset"),
+        superset_host=env.get("VAXDW_SUPERSET_HOST", "127.0.0.1"),
+        superset_port=int(env.get("VAXDW_SUPERSET_PORT", "8088")),
+        superset_admin=env.get("VAXDW_SUPERSET_ADMIN", "admin"),
+        superset_admin_password=env.get("VAXDW_SUPERSET_ADMIN_PASSWORD") or None,
     )
