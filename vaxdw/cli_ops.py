@@ -93,6 +93,17 @@ def cmd_ops_report(args) -> int:
     return 0
 
 
+def cmd_service_roles(args) -> int:
+    from vaxdw.security.service_roles import apply_service_roles, superuser_in_use
+
+    _, warehouse = resolve(get_settings())
+    for role, grants in apply_service_roles(warehouse).items():
+        print(f"{role}: {', '.join(grants)}")
+    if superuser_in_use(warehouse):
+        print("warning: the application connects as a superuser; use a service login in production")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="backups of the non-rebuildable schemas; restore and verify")
     p.add_argument("action", choices=["full", "incr", "list", "verify", "restore"])
@@ -105,6 +116,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9187)
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("service-roles", help="create/grant the least-privilege service roles")
+    p.set_defaults(func=cmd_service_roles)
 
     p = sub.add_parser("inspect", help="run the inspection (巡检) now: report + alerts")
     p.set_defaults(func=cmd_inspect)
