@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from exporters.statement import INTEGER, TEXT, Column, Statement, StatementRow, write_statement
+from exporters.statement import INTEGER, RATE, TEXT, Column, Statement, StatementRow, write_statement
 
 TITLE = "实种情况统计表"
 SHEET_NAME = "实种情况统计"
@@ -250,7 +250,72 @@ def write_shizhong(
     column `persons`; defaults to `report.row_persons` when the report carries a non-empty one. Without
     either, each row shows the largest per-dose count and a footnote says so.
     """
-    statement = build_statement(
-        report, row_persons, reporting_unit=reporting_unit, prepared_by=prepared_by, prepared_on=prepared_on
-    )
+    if getattr(report, "view", "detail") == "manufacturer":
+        statement = build_manufacturer_statement(
+            report, reporting_unit=reporting_unit, prepared_by=prepared_by, prepared_on=prepared_on
+        )
+    else:
+        statement = build_statement(
+            report, row_persons, reporting_unit=reporting_unit, prepared_by=prepared_by, prepared_on=prepared_on
+        )
     return write_statement(statement, path)
+
+
+def build_manufacturer_statement(
+    report: ShizhongReport,
+    *,
+    reporting_unit: str = "",
+    prepared_by: str = "",
+    prepared_on: date | None = None,
+) -> Statement:
+    """生产企业视图: one row per region × vaccine × manufacturer (all dose numbers together) with doses,
+    distinct persons and the manufacturer's share of the vaccine's doses in the region."""
+    missing = [col for col in [*LABEL_KEYS, "doses", "persons"] if col not in report.rows.columns]
+    if missing:
+        raise ValueError(f"实种统计数据缺少列：{', '.join(missing)}")
+    rows = report.rows.copy()
+    for key in LABEL_KEYS:
+        rows[key] = rows[key].astype("string").fillna("")
+    rows["doses"] = pd.to_numeric(rows["doses"]).fillna(0).astype("int64")
+    if NON_VACCINE_FLAG not in rows.columns:
+        rows[NON_VACCINE_FLAG] = rows["vaccine_code"].str.startswith(NON_VACCINE_CODE_PREFIX)
+    rows[NON_VACCINE_FLAG] = rows[NON_VACCINE_FLAG].astype("boolean").fillna(False).astype(bool)
+    vaccine_doses = rows.groupby(["region_code", "vaccine_code"])["doses"].transform("sum")
+    rows["share"] = rows["doses"] / vaccine_doses.where(vaccine_doses > 0)
+    rows = rows.sort_values([NON_VACCINE_FLAG, *ROW_KEYS], kind="stable", ignore_index=True)
+    columns = [
+        Column("region_code", "地区编码", TEXT),
+        Column("region_name", "地区"),
+        Column("vaccine_name", "疫苗"),
+        Column("manufacturer_name", "生产企业"),
+        Column("doses", "剂次数", INTEGER),
+        Column("persons", "人数", INTEGER),
+        Column("share", "占该疫苗剂次比例", RATE),
+    ]
+    if int(rows["doses"].sum()) != int(report.total_doses):
+        raise ValueError(f"实种统计数据不一致：明细剂次合计 {int(rows['doses'].sum())} 不等于报表总剂次 {report.total_doses}")
+    body: list[Mapping[str, Any] | StatementRow] = []
+    has_non_vaccines = bool(rows[NON_VACCINE_FLAG].any())
+    previous: bool | None = None
+    for record in rows.to_dict("records"):
+        section = bool(record[NON_VACCINE_FLAG])
+        if has_non_vaccines and section != previous:
+            body.append(StatementRow(caption=CAPTION_NON_VACCINES if section else CAPTION_VACCINES))
+            previous = section
+        body.append({col.key: record[col.key] for col in columns})
+    notes = [*NOTES_DEFINITION, "3. 各行“人数”为该地区、疫苗、生产企业下的去重受种人数；各剂次合并统计。"]
+    if has_non_vaccines:
+        notes.append(NOTE_NON_VACCINES)
+    return Statement(
+        title=TITLE,
+        subtitle="生产企业视图　单位：剂次、人",
+        columns=columns,
+        rows=body,
+        sheet_name=SHEET_NAME,
+        filters=dict(report.filters),
+        totals={"doses": int(report.total_doses), "persons": int(report.total_persons)},
+        label_columns=4,
+        signatures={"填报单位": reporting_unit, "制表人": prepared_by,
+                    "制表日期": (prepared_on or date.today()).isoformat()},
+        notes=notes,
+    )

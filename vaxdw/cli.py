@@ -69,10 +69,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from exporters.shizhong import write_shizhong
     from vaxdw.db import resolve
+    from vaxdw.reports import cli_exports
     from vaxdw.reports.shizhong import query_shizhong
 
     settings = _settings(args)
     _, warehouse = resolve(settings)
+    if args.report != "shizhong":
+        return cli_exports.run(args, warehouse, settings.out_dir)
+    if not (args.date_from and args.date_to):
+        raise SystemExit("实种情况统计表需要 --from 和 --to（接种日期）")
+    args.level = args.level or "county"
     report = query_shizhong(
         warehouse,
         level=args.level,
@@ -80,9 +86,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         date_from=date.fromisoformat(args.date_from),
         date_to=date.fromisoformat(args.date_to),
         vaccine_codes=args.vaccine or None,
+        register_groups=args.register or None,
+        view=args.view,
     )
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"实种情况统计表_{args.level}_{args.region or '61'}_{args.date_from}_{args.date_to}.xlsx"
+    view = "" if args.view == "detail" else f"_{args.view}"
+    name = f"实种情况统计表{view}_{args.level}_{args.region or '61'}_{args.date_from}_{args.date_to}.xlsx"
     path = write_shizhong(report, settings.out_dir / name)
     print(f"{path}  ({len(report.rows)} rows, {report.total_doses:,} doses, {report.total_persons:,} persons)")
     return 0
@@ -188,14 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--load-ids", default=None, help="comma-separated load ids")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("export", help="export 实种情况统计表 to Excel")
-    p.add_argument("report", choices=["shizhong"])
-    p.add_argument("--level", default="county", choices=["province", "city", "county", "township", "unit"])
+    from vaxdw.reports import cli_exports
+
+    p = sub.add_parser("export", help="export a report (实种情况统计表 and others) to Excel")
+    p.add_argument("report", choices=["shizhong", *cli_exports.REPORTS])
+    p.add_argument("--level", default=None, choices=["province", "city", "county", "township", "unit"],
+                   help="browse level (default: county; cohort-coverage township; coverage-monitoring city)")
     p.add_argument("--region", default=None, help="region code to restrict to (e.g. 610100)")
-    p.add_argument("--from", dest="date_from", required=True, help="vaccination date from (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", required=True, help="vaccination date to (YYYY-MM-DD)")
-    p.add_argument("--vaccine", action="append", help="vaccine code (repeatable)")
+    p.add_argument("--from", dest="date_from", default=None, help="vaccination date (or month) from (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", default=None, help="vaccination date (or month) to (YYYY-MM-DD)")
+    p.add_argument("--vaccine", action="append", help="vaccine code (coverage-monitoring: category) (repeatable)")
     p.add_argument("--out", default=None, help="output folder (default: out/)")
+    cli_exports.add_arguments(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("run", help="run the pipeline in-process (no Airflow)")

@@ -11,3 +11,4 @@
 {% macro non_vaccine_categories() -%}
     ({%- for code in var("non_vaccine_category_codes") -%}'{{ code }}'{% if not loop.last %}, {% endif %}{%- endfor -%})
 {%- endmacro %}
+

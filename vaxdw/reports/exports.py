@@ -17,6 +17,7 @@ from vaxdw.db import PgParams
 EXPORT_MODULES: list[str] = [
     "vaxdw.reports.shizhong_exports",
     "vaxdw.reports.anomaly_exports",
+    "vaxdw.reports.coverage_exports",
     "vaxdw.reports.event_exports",
 ]
 

@@ -12,6 +12,9 @@ SQL text.
 - Doses are counted (not persons); persons are distinct recipients. ``total_persons`` is the
   distinct count over the whole report, not a sum of rows.
 - HBIG (39xx) and other non-vaccine products keep ``is_non_vaccine_product = True`` and sort last.
+- ``view``: ``detail`` (default: dose number × manufacturer), ``dose`` (剂次视图: by dose number, all
+  manufacturers together; ``manufacturer_code`` is "" and the name 全部) or ``manufacturer`` (生产企业视图:
+  by manufacturer, all dose numbers together; ``dose_no`` is null).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ LEVEL_COLUMNS: dict[str, tuple[str, str]] = {
 }
 LEVEL_LABELS = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)", "unit": "接种单位"}
 REGISTER_GROUP_LABELS = {"in_register": "在册", "off_register": "离册", "temporary": "临时", "deleted": "删除"}
+VIEWS = {"detail": "按剂次和生产企业", "dose": "按剂次", "manufacturer": "按生产企业"}
 
 ROW_COLUMNS = [
     "region_code",
@@ -65,6 +69,7 @@ class ShizhongReport:
     # distinct persons per region_code x vaccine_code x manufacturer_code (persons are not additive
     # over dose numbers); exporters.shizhong.write_shizhong takes it as row_persons
     row_persons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    view: str = "detail"
 
 
 def _where(
@@ -116,40 +121,46 @@ def query_shizhong(
     vaccine_codes: Sequence[str] | None = None,
     register_groups: Sequence[str] | None = None,
     manufacturer_codes: Sequence[str] | None = None,
+    view: str = "detail",
 ) -> ShizhongReport:
+    if view not in VIEWS:
+        raise ValueError(f"统计视图无效：{view}（可选 {', '.join(VIEWS)}）")
     if level not in LEVEL_COLUMNS:
         raise ValueError(f"统计层级无效：{level}（可选 {', '.join(LEVEL_COLUMNS)}）")
     if date_from > date_to:
         raise ValueError(f"开始日期 {date_from} 晚于结束日期 {date_to}")
     code_column, name_column = LEVEL_COLUMNS[level]
     where, query_params = _where(region_code, date_from, date_to, vaccine_codes, register_groups, manufacturer_codes)
+    # the view decides which of dose number / manufacturer are grouping columns
+    dose_expr = "effective_dose_no" if view != "manufacturer" else "null::smallint"
+    maker_expr = "manufacturer_code" if view != "dose" else "''::text"
+    maker_name = "max(manufacturer_name)" if view != "dose" else "'全部'::text"
     rows_sql = f"""
         select
             {code_column} as region_code,
             max({name_column}) as region_name,
             vaccine_code,
             coalesce(max(vaccine_name), '未知疫苗编码 ' || vaccine_code) as vaccine_name,
-            effective_dose_no as dose_no,
-            manufacturer_code,
-            max(manufacturer_name) as manufacturer_name,
+            {dose_expr} as dose_no,
+            {maker_expr} as manufacturer_code,
+            {maker_name} as manufacturer_name,
             count(*) as doses,
             count(distinct recipient_id) as persons,
             bool_or(is_non_vaccine_product) as is_non_vaccine_product
         from {FACT_TABLE}
         where {where}
-        group by {code_column}, vaccine_code, effective_dose_no, manufacturer_code
-        order by bool_or(is_non_vaccine_product), {code_column}, vaccine_code, effective_dose_no,
-            manufacturer_code
+        group by 1, 3, 5, 6
+        order by bool_or(is_non_vaccine_product), 1, 3, 5, 6
     """
     row_persons_sql = f"""
         select
             {code_column} as region_code,
             vaccine_code,
-            manufacturer_code,
+            {maker_expr} as manufacturer_code,
             count(distinct recipient_id) as persons
         from {FACT_TABLE}
         where {where}
-        group by {code_column}, vaccine_code, manufacturer_code
+        group by 1, 2, 3
     """
     totals_sql = f"""
         select count(*) as doses, count(distinct recipient_id) as persons
@@ -181,6 +192,8 @@ def query_shizhong(
         else "全部",
         "生产企业": "、".join(manufacturer_codes) if manufacturer_codes else "全部",
     }
+    if view != "detail":
+        filters["统计视图"] = VIEWS[view]
     return ShizhongReport(
         filters=filters,
         rows=rows,
@@ -190,4 +203,5 @@ def query_shizhong(
         date_from=date_from,
         date_to=date_to,
         row_persons=row_persons,
+        view=view,
     )

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 EXTENSION_MODULES: list[str] = [
+    # doses first: extensions that add doses run before those that read a child's doses
+    "vaxdw.simulator.ipv_campaign",
     "vaxdw.simulator.register_changes",
     "vaxdw.simulator.migrations",
     "vaxdw.simulator.visits",

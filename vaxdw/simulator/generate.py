@@ -134,10 +134,14 @@ def generate(
             name: stack.enter_context(CopyWriter(params, f"ops.{name}", contract.table(name).column_names))
             for plugin in plugins
             for name in plugin.tables
+            if name != "vaccination"
         }
 
         def emit(name: str, row: tuple) -> None:
-            extra[name].write(row)
+            if name == "vaccination":  # extra doses (e.g. a catch-up campaign) join the one dose stream
+                write_dose(row)  # …and the child's rows, so later extensions (stock, visits) see them
+            else:
+                extra[name].write(row)
 
         faults = FaultLog(manifest)
         ids = IdAllocator()

@@ -9,6 +9,7 @@ children also get non-NIP vaccines (Hib, varicella, EV71) at their own cost.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -30,6 +31,10 @@ BOOSTERS = {("03", 4), ("04", 4), ("04", 5), ("06", 1), ("18", 2), ("17", 1), ("
 # Alternative products within a category: (code, probability), the rest is the recommended code.
 ALTERNATIVES = {"0202": (("0201", 0.15), ("0203", 0.05)), "0306": (("0303", 0.15),)}
 BAD_EXPIRY = ("2024-02-30", "20240230x", "2025-13-01", "2026/0631", "长期", "0000-00-00")
+# Polio schedule history (DOMAIN §1.4): children born before this date followed 1 IPV + 3 bOPV, so their
+# routine polio dose 2 is bOPV (0311); from this birth date on, 2 IPV + 2 bOPV. Only cohorts born before
+# 2019-10-01 are affected (none exist with the default as_of, so default generations are unchanged).
+TWO_IPV_FROM_BIRTH = date(2019, 10, 1)
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,19 @@ def _clinic_time(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60, rng.randrange(60)))
 
 
-def _batch(rng: random.Random, vaccinated: date) -> tuple[str, str]:
-    """A batch number and its expiry: produced 1–11 months before use, shelf life 24 months."""
-    produced = add_months(vaccinated.replace(day=1), -rng.randint(1, 11))
+def _batch(rng: random.Random, vaccinated: date, vaccine_code: str, manufacturer: str | None) -> tuple[str, str]:
+    """A batch number and its expiry: produced 2–5 months before use, shelf life 24 months.
+
+    The batch is a function of (vaccine, manufacturer, month of use), as in real supply: a clinic uses
+    one batch of a product at a time, so stock flows stay per batch rather than per dose. The two rng
+    draws are kept so every later random value of the generator is unchanged.
+    """
+    rng.randint(1, 11), rng.randint(1, 6)
+    month = vaccinated.replace(day=1)
+    digest = zlib.crc32(f"{vaccine_code}:{manufacturer}:{month:%Y%m}".encode())
+    produced = add_months(month, -(2 + digest % 4))
     expiry = add_months(produced, 24) - timedelta(days=1)
-    return f"{produced:%Y%m}{rng.randint(1, 6):02d}", f"{expiry:%Y-%m-%d}"
+    return f"{produced:%Y%m}{1 + (digest >> 8) % 2:02d}", f"{expiry:%Y-%m-%d}"
 
 
 class DoseWriter:
@@ -93,7 +106,7 @@ class DoseWriter:
         vaccinator = staff[rng.randrange(len(staff))] if staff else None
         makers = MAKERS.get(vaccine_code)
         manufacturer = makers[rng.randrange(len(makers))] if makers else None
-        batch_no, expiry = _batch(rng, vaccinated_at.date())
+        batch_no, expiry = _batch(rng, vaccinated_at.date(), vaccine_code, manufacturer)
         roll = rng.random()
         if roll < 0.70:
             delay = timedelta(minutes=rng.randint(2, 60))
@@ -189,6 +202,8 @@ def child_doses(ctx: GenContext, child: Child, birth_unit: str | None, out: Dose
             unit = birth_unit if at_birth_unit else child.clinic_at(moment)
             assert unit is not None
             code = _product(rng, dose.recommended_vaccine_code, positive)
+            if category == "03" and dose.dose_no == 2 and birth_date < TWO_IPV_FROM_BIRTH:
+                code = "0311"  # 1 IPV + 3 bOPV era
             prop = "1" if (category, dose.dose_no) in BOOSTERS else "0"
             out.emit(child, code, dose.dose_no, moment, unit, dose.route_code, dose.site_code, prop, True,
                      birth_dose=at_birth_unit)

@@ -1,0 +1,56 @@
+-- 接种率监测 月报 (DOMAIN §2.2): per month x managing unit x scheduled dose, 应种 (including the +1
+-- cases), 实种 and the +1/+1 count. Coverage = 实种 / 应种; sums over months give the cumulative
+-- figures. Region: the child's managing unit.
+with details as (
+
+    select * from {{ ref('rpt_coverage_monthly_detail') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
+
+),
+
+cells as (
+
+    select
+        month_start,
+        managing_unit_id,
+        category_code,
+        max(category_name) as category_name,
+        dose_no,
+        count(*) as due,
+        count(*) filter (where is_given) as given,
+        count(*) filter (where is_plus_one) as plus_one
+    from details
+    group by month_start, managing_unit_id, category_code, dose_no
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['cells.month_start', 'cells.managing_unit_id', 'cells.category_code', 'cells.dose_no']) }}
+            as cell_id,
+        cells.month_start,
+        cells.managing_unit_id,
+        units.unit_name as managing_unit_name,
+        units.township_code,
+        units.county_code,
+        units.city_code,
+        units.province_code,
+        cells.category_code,
+        cells.category_name,
+        cells.dose_no,
+        cells.due,
+        cells.given,
+        cells.plus_one
+    from cells
+    left join units
+        on cells.managing_unit_id = units.unit_id
+
+)
+
+select * from final
