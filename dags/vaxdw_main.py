@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+
 MARTS = Asset("vaxdw://warehouse/marts")
 
 
@@ -33,7 +35,13 @@ def _run_id() -> str:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "main", "extract", "dbt", "quality", "excel"],
-    default_args={"owner": "vaxdw-data", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args={
+        "owner": "vaxdw-data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "on_failure_callback": on_failure_callback,
+        "on_success_callback": on_success_callback,
+    },
 )
 def vaxdw_main():
     @task

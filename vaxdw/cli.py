@@ -167,6 +167,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 COMMAND_MODULES: list[str] = [
     "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
+    "vaxdw.cli_ops",
     "vaxdw.access.commands",
     "vaxdw.cli_obstetric",
     "vaxdw.bi.commands",

@@ -41,6 +41,21 @@ class Settings:
     # Watermark safety lag: rows updated within this many seconds of "now" are left for the next
     # load, so a transaction that commits late with an older updated_at is not skipped.
     watermark_lag_seconds: int = 0
+    # Alerting (vaxdw.alerts): DingTalk robot webhook + signing secret, SMTP; same alert key is not
+    # re-sent within alert_dedup_minutes while it stays open.
+    dingtalk_webhook_url: str | None = None
+    dingtalk_secret: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    alert_email_from: str = "vaxdw-alerts@localhost"
+    alert_email_to: tuple[str, ...] = ()
+    alert_dedup_minutes: int = 60
+    # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
+    backup_dir: Path = PROJECT_ROOT / "backups"
+    backup_keep_full: int = 4
     # Superset (vaxdw/bi): state folder (generated config, secret key, admin and user passwords, log,
     # pid), bind address, admin user name and password (generated into the state folder when unset).
     superset_home: Path = PROJECT_ROOT / ".superset"
@@ -65,6 +80,18 @@ def get_settings() -> Settings:
         scale=env.get("VAXDW_SCALE", "demo"),
         seed=int(env.get("VAXDW_SEED", "20240101")),
         watermark_lag_seconds=int(env.get("VAXDW_WATERMARK_LAG_SECONDS", "0")),
+        dingtalk_webhook_url=env.get("VAXDW_DINGTALK_WEBHOOK_URL") or None,
+        dingtalk_secret=env.get("VAXDW_DINGTALK_SECRET") or None,
+        smtp_host=env.get("VAXDW_SMTP_HOST") or None,
+        smtp_port=int(env.get("VAXDW_SMTP_PORT", "25")),
+        smtp_user=env.get("VAXDW_SMTP_USER") or None,
+        smtp_password=env.get("VAXDW_SMTP_PASSWORD") or None,
+        smtp_starttls=env.get("VAXDW_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+        alert_email_from=env.get("VAXDW_ALERT_EMAIL_FROM", "vaxdw-alerts@localhost"),
+        alert_email_to=tuple(a.strip() for a in env.get("VAXDW_ALERT_EMAIL_TO", "").split(",") if a.strip()),
+        alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
+        backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
+        backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
         superset_home=_env_path("VAXDW_SUPERSET_HOME", PROJECT_ROOT / ".superset"),
         superset_host=env.get("VAXDW_SUPERSET_HOST", "127.0.0.1"),
         superset_port=int(env.get("VAXDW_SUPERSET_PORT", "8088")),

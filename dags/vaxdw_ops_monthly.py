@@ -1,0 +1,42 @@
+"""
+### vaxdw_ops_monthly: the monthly operations report (运维月报)
+
+On the 1st of each month, writes 运维月报_<YYYYMM>.xlsx for the previous month to the output folder:
+pipeline runs and failures, durations and their trend, data volumes, quality results, exchange results,
+alerts raised and resolved, backups and restore checks, inspection findings and capacity, with charts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, get_current_context, task
+
+from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+
+
+@dag(
+    dag_id="vaxdw_ops_monthly",
+    schedule="0 7 1 * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["vaxdw", "ops", "report"],
+    default_args={"owner": "vaxdw-ops", "retries": 1, "retry_delay": timedelta(minutes=10),
+                  "on_failure_callback": on_failure_callback, "on_success_callback": on_success_callback},
+)
+def vaxdw_ops_monthly():
+    @task
+    def write_report() -> str:
+        from vaxdw.db import resolve
+        from vaxdw.opsreport import write_monthly
+        from vaxdw.settings import get_settings
+
+        previous = get_current_context()["logical_date"].replace(day=1) - timedelta(days=1)
+        return str(write_monthly(resolve()[1], get_settings().out_dir, previous.year, previous.month))
+
+    write_report()
+
+
+vaxdw_ops_monthly()

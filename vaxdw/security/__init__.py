@@ -1,0 +1,1 @@
+"""Security baseline: least-privilege service roles for the application path."""
