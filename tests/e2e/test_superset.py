@@ -246,7 +246,9 @@ def test_browser_dashboards(superset, township):
             assert Path(res["screenshot"]).stat().st_size > 10_000
     detail = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "shizhong"}
     # detail columns: 接种日期, 市, 县(区), 乡镇(街道), 接种单位, ...
-    assert detail[sup.admin] and len({row[1] for row in detail[sup.admin]}) > 1
+    # admin: the table renders rows (its first page may all be one city: the detail is not sorted by
+    # city; the unscoped province view is checked through the chart data API in test_scoped_chart_data_and_csv)
+    assert detail[sup.admin]
     assert detail["xian_cdc"] and {row[1] for row in detail["xian_cdc"]} == {"西安市"}
     assert detail["lianhu_cdc"] and {row[2] for row in detail["lianhu_cdc"]} == {"莲湖区"}
     assert detail["clinic_user"] and {row[3] for row in detail["clinic_user"]} == {township[1]}
