@@ -58,4 +58,6 @@ def get_settings() -> Settings:
         scale=env.get("VAXDW_SCALE", "demo"),
         seed=int(env.get("VAXDW_SEED", "20240101")),
         watermark_lag_seconds=int(env.get("VAXDW_WATERMARK_LAG_SECONDS", "0")),
+        # data exchange endpoints and limits (vaxdw/exchange/config.py)
+        extra={k: v for k, v in env.items() if k.startswith("VAXDW_EXCHANGE_")},
     )
