@@ -39,7 +39,7 @@ def build_exchange_marts(run_id: str, settings: Settings | None = None) -> dict:
     from vaxdw.dbt_runner import run_dbt
 
     _, warehouse = resolve(settings or get_settings())
-    result = run_dbt(warehouse, ["build", "--select", *EXCHANGE_MODELS])
+    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS])
     return record_step(warehouse, run_id, "exchange_dbt", {"models_built": result.models_built,
                                                            "tests_passed": result.tests_passed,
                                                            "tests_failed": result.tests_failed})

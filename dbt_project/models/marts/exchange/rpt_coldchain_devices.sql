@@ -1,5 +1,6 @@
 -- 冷链设备温度监测情况: per device, readings, reporting gaps, late uploads, excursions, and whether it stopped
--- reporting. "Now" for the stopped test is var('coldchain_evaluation_at'), else the latest upload of the feed.
+-- reporting. "Now" for the stopped test is var('coldchain_evaluation_at'), else the latest measurement in the
+-- feed (not the latest upload: one late upload must not make every other device look silent).
 with readings as (
 
     select * from {{ ref('fct_coldchain_readings') }}
@@ -29,7 +30,6 @@ evaluation as (
     select
         coalesce(
             {{ "'" ~ var('coldchain_evaluation_at') ~ "'::timestamptz" if var('coldchain_evaluation_at') else 'null::timestamptz' }},
-            max(uploaded_at),
             max(measured_at)
         ) as evaluated_at
     from readings
