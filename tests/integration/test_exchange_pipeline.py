@@ -34,7 +34,7 @@ def province(pg_admin, tmp_path_factory):
             conn.execute(f"drop database if exists {name} with (force)")
             conn.execute(f"create database {name}")
     source, warehouse = (replace(pg_admin, dbname=name) for name in names)
-    generate(source, scale="tiny", seed=11)
+    generate(source, scale="tiny", seed=11, children=300)
     loads = load_all(source, warehouse, pipeline_run_id="exchange-test")
     run_dbt(warehouse, ["build"])
     run_checks(warehouse, [load.load_id for load in loads if load.rows_loaded], run_label="exchange-test")

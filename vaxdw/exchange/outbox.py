@@ -135,6 +135,9 @@ def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
             insert into exchange.watermark (target, category, last_load_id) values (%(target)s, %(category)s, %(wm)s)
             on conflict (target, category) do update set last_load_id = excluded.last_load_id, updated_at = now()
         """, {**params, "wm": new_wm})
+    if inserted:
+        with connect(warehouse, autocommit=True) as conn:
+            conn.execute("analyze exchange.upload_item")  # fresh statistics for the sender's queries
     return EnqueueResult(category.name, True, candidates, inserted, held_count, candidates - inserted, superseded)
 
 
@@ -183,28 +186,39 @@ def _take_batch(conn: psycopg.Connection, category: Category, limit: int) -> tup
 def _store_feedback(conn: psycopg.Connection, batch_id: str, rows: list[tuple], response: dict,
                     attempts: int) -> tuple[int, int]:
     by_key = {row[2]: row[0] for row in rows}
-    accepted = rejected = 0
+    ids, statuses, codes, messages = [], [], [], []
+    seen: set[int] = set()
+    for result in response["results"]:
+        item_id = by_key.get(result.get("idempotency_key")) if isinstance(result, dict) else None
+        status = result.get("status") if isinstance(result, dict) else None
+        if item_id is None or item_id in seen or status not in ("accepted", "rejected"):
+            log.warning("batch %s: ignoring result %s", batch_id, result)
+            continue
+        seen.add(item_id)
+        ids.append(item_id)
+        statuses.append(status)
+        codes.append(result.get("code") if status == "rejected" else None)
+        messages.append(result.get("message") if status == "rejected" else None)
     with conn.transaction():
-        for result in response["results"]:
-            item_id = by_key.get(result.get("idempotency_key"))
-            status = result.get("status")
-            if item_id is None or status not in ("accepted", "rejected"):
-                log.warning("batch %s: ignoring result %s", batch_id, result)
-                continue
-            conn.execute(
-                "insert into exchange.upload_feedback (item_id, batch_id, status, code, message) "
-                "values (%s, %s, %s, %s, %s)",
-                (item_id, batch_id, status, result.get("code"), result.get("message")))
-            conn.execute(
-                "update exchange.upload_item set status = %s, error_code = %s, error_message = %s, "
-                "feedback_at = now(), attempts = attempts + %s where item_id = %s",
-                (status, result.get("code") if status == "rejected" else None,
-                 result.get("message") if status == "rejected" else None, attempts, item_id))
-            accepted += status == "accepted"
-            rejected += status == "rejected"
+        conn.execute("""
+            with results as (
+                select * from unnest(%(ids)s::bigint[], %(statuses)s::text[], %(codes)s::text[],
+                                     %(messages)s::text[]) as r (item_id, status, code, message)
+            ),
+            feedback as (
+                insert into exchange.upload_feedback (item_id, batch_id, status, code, message)
+                select item_id, %(batch_id)s, status, code, message from results
+            )
+            update exchange.upload_item as item
+            set status = results.status, error_code = results.code, error_message = results.message,
+                feedback_at = now(), attempts = item.attempts + %(attempts)s
+            from results
+            where item.item_id = results.item_id
+        """, {"ids": ids, "statuses": statuses, "codes": codes, "messages": messages, "batch_id": batch_id,
+              "attempts": attempts})
         conn.execute("update exchange.upload_batch set status = 'acknowledged', finished_at = now(), "
                      "attempts = %s, http_status = 200 where batch_id = %s", (attempts, batch_id))
-    return accepted, rejected
+    return statuses.count("accepted"), statuses.count("rejected")
 
 
 def send_pending(warehouse: PgParams, client: UploadClient, category: Category, limits: Limits,

@@ -37,7 +37,9 @@ create table if not exists exchange.upload_item (
     feedback_at timestamptz
 );
 create index if not exists upload_item_record_idx on exchange.upload_item (target, category, record_key, version);
-create index if not exists upload_item_status_idx on exchange.upload_item (target, category, status);
+-- partial: only the rows the sender looks for (a full status index misleads the planner as 'accepted' grows)
+create index if not exists upload_item_pending_idx on exchange.upload_item (target, category, item_id)
+    where status in ('queued', 'in_flight');
 
 create table if not exists exchange.upload_batch (
     batch_id text primary key,
