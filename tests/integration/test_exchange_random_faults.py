@@ -15,7 +15,15 @@ from dataclasses import replace
 import pytest
 
 from tests.integration.exchange_world import (
-    LIMITS, SECRET, TEST_STAFF, check_invariants, endpoint, fresh_warehouse, set_faults, staff_row, upsert_staff,
+    LIMITS,
+    SECRET,
+    TEST_STAFF,
+    check_invariants,
+    endpoint,
+    fresh_warehouse,
+    set_faults,
+    staff_row,
+    upsert_staff,
 )
 from vaxdw.db import connect
 from vaxdw.exchange import outbox
@@ -41,7 +49,7 @@ def test_random_fault_schedule(pg_admin, tmp_path):
     sleeps: list[float] = []
     next_id = 1
     try:
-        for round_no in range(ROUNDS):
+        for _round in range(ROUNDS):
             rows = []
             for _ in range(rng.randint(60, 110)):  # new staff, some with a wrong ID check character
                 rows.append(staff_row(next_id, rng, bad=rng.random() < 0.08))

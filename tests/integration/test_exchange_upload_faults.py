@@ -14,7 +14,15 @@ import httpx
 import pytest
 
 from tests.integration.exchange_world import (
-    LIMITS, SECRET, TEST_STAFF, check_invariants, endpoint, fresh_warehouse, set_faults, staff_row, upsert_staff,
+    LIMITS,
+    SECRET,
+    TEST_STAFF,
+    check_invariants,
+    endpoint,
+    fresh_warehouse,
+    set_faults,
+    staff_row,
+    upsert_staff,
 )
 from vaxdw.db import connect
 from vaxdw.exchange import outbox

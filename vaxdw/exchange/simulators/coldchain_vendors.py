@@ -21,7 +21,7 @@ import random
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
@@ -68,7 +68,7 @@ def generate(path: Path, unit_ids: list[str], seed: int = 1, end: datetime | Non
     conn.executemany("insert into device values (?, ?, ?, ?, ?, ?, ?)", devices)
     steps = hours * 60 // interval
     rows = []
-    for vendor, device_id, _unit, _name, kind, lo, hi in devices:
+    for vendor, device_id, _unit, _name, kind, _lo, hi in devices:
         base = 5.0 if kind == "refrigerator" else -20.0
         excursion = None
         if rng.random() < 0.3:
@@ -121,7 +121,7 @@ def _utc(local_iso: str) -> str:
         value = datetime.fromisoformat(local_iso).replace(tzinfo=SHANGHAI)
     except ValueError:
         return local_iso
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _slash(local_iso: str) -> str:

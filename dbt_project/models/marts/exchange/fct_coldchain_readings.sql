@@ -35,13 +35,24 @@ final as (
         (readings.measured_at at time zone '{{ var("timezone") }}')::date as measured_date,
         readings.temperature_c,
         readings.uploaded_at,
-        coalesce(devices.min_c, case when devices.device_type = 'freezer'
-            then {{ var('coldchain_freezer_min_c') }} else {{ var('coldchain_default_min_c') }} end) as min_c,
-        coalesce(devices.max_c, case when devices.device_type = 'freezer'
-            then {{ var('coldchain_freezer_max_c') }} else {{ var('coldchain_default_max_c') }} end) as max_c,
+        coalesce(
+            devices.min_c,
+            case
+                when devices.device_type = 'freezer' then {{ var('coldchain_freezer_min_c') }}
+                else {{ var('coldchain_default_min_c') }}
+            end
+        ) as min_c,
+        coalesce(
+            devices.max_c,
+            case
+                when devices.device_type = 'freezer' then {{ var('coldchain_freezer_max_c') }}
+                else {{ var('coldchain_default_max_c') }}
+            end
+        ) as max_c,
         extract(epoch from readings.uploaded_at - readings.measured_at) / 60.0 as upload_delay_minutes,
         coalesce(
-            readings.uploaded_at - readings.measured_at > interval '1 minute' * {{ var('coldchain_late_upload_minutes') }},
+            readings.uploaded_at - readings.measured_at
+            > interval '1 minute' * {{ var('coldchain_late_upload_minutes') }},
             false
         ) as is_late_upload,
         devices.device_id is not null as is_known_device,

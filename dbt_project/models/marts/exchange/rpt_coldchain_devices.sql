@@ -28,8 +28,9 @@ units as (
 evaluation as (
 
     select
+        {%- set evaluation_at = var('coldchain_evaluation_at') %}
         coalesce(
-            {{ "'" ~ var('coldchain_evaluation_at') ~ "'::timestamptz" if var('coldchain_evaluation_at') else 'null::timestamptz' }},
+            {{ "'" ~ evaluation_at ~ "'::timestamptz" if evaluation_at else 'null::timestamptz' }},
             max(measured_at)
         ) as evaluated_at
     from readings

@@ -48,9 +48,17 @@ excursions as (
 devices as (
 
     select distinct on (vendor, device_id)
-        vendor, device_id, device_name, unit_id, unit_name, county_name, city_name, min_c, max_c
+        vendor,
+        device_id,
+        device_name,
+        unit_id,
+        unit_name,
+        county_name,
+        city_name,
+        min_c,
+        max_c
     from readings
-    order by vendor, device_id, measured_at desc
+    order by vendor asc, device_id asc, measured_at desc
 
 ),
 
