@@ -21,18 +21,18 @@ lines as (
 
     select
         documents.doc_no,
-        line.line_ordinal::integer as line_no,
+        document_lines.line_ordinal::integer as line_no,
         documents.payload ->> 'unit_id' as unit_id,
         documents.payload ->> 'supplier_code' as supplier_code,
         (documents.payload ->> 'doc_date')::date as doc_date,
-        line.line_item ->> 'product_code' as product_code,
-        line.line_item ->> 'batch_no' as batch_no,
-        (line.line_item ->> 'quantity')::integer as quantity,
+        document_lines.line_item ->> 'product_code' as product_code,
+        document_lines.line_item ->> 'batch_no' as batch_no,
+        (document_lines.line_item ->> 'quantity')::integer as quantity,
         documents.item_version,
         documents.received_at
     from documents
     cross join lateral jsonb_array_elements(documents.payload -> 'lines')
-        with ordinality as line (line_item, line_ordinal)
+        with ordinality as document_lines (line_item, line_ordinal)
 
 ),
 
