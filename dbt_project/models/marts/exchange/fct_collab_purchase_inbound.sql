@@ -31,7 +31,8 @@ lines as (
         documents.item_version,
         documents.received_at
     from documents
-    cross join lateral jsonb_array_elements(documents.payload -> 'lines')
+    cross join
+        lateral jsonb_array_elements(documents.payload -> 'lines')
         with ordinality as document_lines (line_item, line_ordinal)
 
 ),
