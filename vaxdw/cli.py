@@ -159,6 +159,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
     "vaxdw.exchange.cli",
+    "vaxdw.cli_event_reports",
 ]
 
 

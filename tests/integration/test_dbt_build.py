@@ -44,7 +44,7 @@ def built(pg_admin, tmp_path_factory):
 def test_build_passes_with_warnings_on_faults(built):
     _, result = built
     assert result.ok
-    assert result.models_built == 18
+    assert result.models_built >= 18  # grows as entities and reports are added
     assert result.seeds_loaded == 8
     assert result.tests_failed == 0 and result.errors == 0
     assert result.tests_passed > 50

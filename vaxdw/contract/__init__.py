@@ -20,6 +20,11 @@ ENTITY_MODULES = [
     "vaxdw.contract.staff",
     "vaxdw.contract.recipients",
     "vaxdw.contract.vaccinations",
+    "vaxdw.contract.register_changes",
+    "vaxdw.contract.migrations",
+    "vaxdw.contract.visits",
+    "vaxdw.contract.health_histories",
+    "vaxdw.contract.operation_logs",
 ]
 
 

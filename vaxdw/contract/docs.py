@@ -28,6 +28,7 @@ SEED_CODE_TABLES = {
 
 def _inline_code_tables() -> dict[str, dict]:
     """Code tables whose values the simulator defines (no seed yet)."""
+    from vaxdw.simulator.event_code_tables import CODE_TABLES as EVENT_CODE_TABLES
     from vaxdw.simulator.regions import CHANGE_TYPES, REGION_LEVELS
     from vaxdw.simulator.staff import STAFF_ROLES
     from vaxdw.simulator.units import UNIT_TYPES
@@ -37,6 +38,7 @@ def _inline_code_tables() -> dict[str, dict]:
         "change_type": CHANGE_TYPES,
         "unit_type": UNIT_TYPES,
         "staff_role": STAFF_ROLES,
+        **EVENT_CODE_TABLES,
     }
 
 

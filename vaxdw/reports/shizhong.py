@@ -128,7 +128,7 @@ def query_shizhong(
             {code_column} as region_code,
             max({name_column}) as region_name,
             vaccine_code,
-            max(vaccine_name) as vaccine_name,
+            coalesce(max(vaccine_name), '未知疫苗编码 ' || vaccine_code) as vaccine_name,
             effective_dose_no as dose_no,
             manufacturer_code,
             max(manufacturer_name) as manufacturer_name,

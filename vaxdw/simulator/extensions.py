@@ -20,7 +20,12 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-EXTENSION_MODULES: list[str] = []
+EXTENSION_MODULES: list[str] = [
+    "vaxdw.simulator.register_changes",
+    "vaxdw.simulator.migrations",
+    "vaxdw.simulator.visits",
+    "vaxdw.simulator.histories",
+]
 
 Emit = Callable[[str, tuple], None]
 

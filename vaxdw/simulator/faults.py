@@ -60,6 +60,17 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "疫苗编码不在疫苗字典中"),
         FaultType("unparseable_expiry_date", "vaccination", "expiry_date", "dose", 0.001,
                   "有效期无法解析为日期 (e.g. '2024-02-30', '20240230x')"),
+        FaultType("register_history_incomplete", "register_change", "recipient_id", "child", 0.002,
+                  "在册变更历史缺最后一条: the last change is missing, so the history ends in another status than "
+                  "the recipient's current register_status (row_key is the recipient_id)"),
+        FaultType("migration_decided_before_initiated", "migration", "decided_at", "open request", 0.02,
+                  "迁移拒绝时间早于发起时间"),
+        FaultType("observation_end_before_start", "observation", "obs_end_at", "visit", 0.002,
+                  "留观结束时间早于开始时间"),
+        FaultType("vaccination_sign_orphan", "vaccination_sign", "vaccination_id", "signed dose", 0.001,
+                  "接种签核指向不存在的接种记录"),
+        FaultType("rating_out_of_range", "service_evaluation", "rating", "active evaluation", 0.003,
+                  "服务评价评分超出 1–5 (0, 6, 10)"),
     )
 }
 

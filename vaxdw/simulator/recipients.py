@@ -41,6 +41,7 @@ class Child:
     left_at: datetime | None = None  # 迁出/临时外转/死亡: no doses after this
     window: tuple[datetime, datetime] | None = None  # 异地/临时接种: only doses within
     hospital_birth: bool = True
+    created_at: datetime | None = None  # the record's 建档时间 (set by make_child)
 
     def clinic_at(self, moment: datetime) -> str:
         for until, unit_id in self.earlier_clinics:
@@ -207,6 +208,7 @@ def make_child(
         updated_at = _between(rng, updated_at, cutoff - timedelta(minutes=1))
     updated_at = min(updated_at, cutoff - timedelta(seconds=1))
     created_at = min(created_at, updated_at)
+    child.created_at = created_at
 
     # Faults.
     weight_text = None if weight_g is None else str(weight_g)

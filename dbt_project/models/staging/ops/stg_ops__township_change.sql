@@ -1,18 +1,6 @@
 with source as (
 
-    select * from {{ source('ops', 'township_change') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by change_id
-            order by updated_at desc, _load_id desc
-        ) as version_rank
-    from source
+    {{ latest_version(source('ops', 'township_change'), 'change_id') }}
 
 ),
 
@@ -27,8 +15,7 @@ final as (
         updated_at,
         _load_id,
         _loaded_at
-    from ranked
-    where version_rank = 1
+    from source
 
 )
 

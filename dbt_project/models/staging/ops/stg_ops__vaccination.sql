@@ -1,18 +1,6 @@
 with source as (
 
-    select * from {{ source('ops', 'vaccination') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by vaccination_id
-            order by updated_at desc, _load_id desc
-        ) as version_rank
-    from source
+    {{ latest_version(source('ops', 'vaccination'), 'vaccination_id') }}
 
 ),
 
@@ -40,8 +28,7 @@ final as (
         updated_at,
         _load_id,
         _loaded_at
-    from ranked
-    where version_rank = 1
+    from source
 
 )
 

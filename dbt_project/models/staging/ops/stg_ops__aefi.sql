@@ -1,0 +1,28 @@
+with source as (
+
+    {{ latest_version(source('ops', 'aefi'), 'aefi_id') }}
+
+),
+
+final as (
+
+    select
+        aefi_id,
+        recipient_id,
+        vaccination_id,
+        unit_id,
+        onset_at,
+        reported_at,
+        aefi_code,
+        is_serious,
+        outcome,
+        is_deleted,
+        created_at,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from source
+
+)
+
+select * from final

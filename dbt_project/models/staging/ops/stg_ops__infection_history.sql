@@ -1,0 +1,25 @@
+with source as (
+
+    {{ latest_version(source('ops', 'infection_history'), 'infection_id') }}
+
+),
+
+final as (
+
+    select
+        infection_id,
+        recipient_id,
+        unit_id,
+        disease_code,
+        diagnosed_date,
+        recorded_at,
+        is_deleted,
+        created_at,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from source
+
+)
+
+select * from final
