@@ -37,7 +37,7 @@ def _run_id() -> str:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "exchange", "national", "coldchain"],
-    default_args={"owner": "vaxdw-data", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "vaxdw-data", "retries": 2, "retry_delay": timedelta(minutes=2)},
 )
 def vaxdw_exchange():
     @task

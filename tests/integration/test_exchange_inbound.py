@@ -195,3 +195,20 @@ def test_excursions_stopped_devices_and_alerts(inbound):
     assert again == {"excursion_alerts": 0, "stopped_alerts": 0}
     events = _frame(warehouse, "select source, severity, title_zh from ops.alert_event")
     assert len(events) == len(expected) + len(truth.stopped) and events["title_zh"].str.contains("℃|停止上报").all()
+
+
+def test_coldchain_statements_per_unit(inbound, tmp_path):
+    from datetime import date
+
+    import openpyxl
+
+    from vaxdw.reports.exchange_exports import coldchain_devices, default_exports
+
+    files = default_exports(inbound["warehouse"], tmp_path, date(2026, 1, 1), date(2026, 12, 31))
+    (province,) = [f for f in files if f["report"] == "冷链温度监测统计表"]
+    devices = coldchain_devices(inbound["warehouse"])
+    sheet = openpyxl.load_workbook(province["path"]).worksheets[0]
+    total_row = next(c.row for (c,) in sheet.iter_rows(min_col=1, max_col=1) if c.value == "合计")
+    assert sheet.cell(total_row, 6).value == int(devices["readings"].sum()) > 0
+    per_unit = list((tmp_path / "冷链温度监测统计表_按单位").glob("*.xlsx"))
+    assert len(per_unit) == devices["unit_id"].nunique() == len(UNITS)

@@ -99,6 +99,20 @@ final as (
         devices.device_id,
         devices.device_name,
         devices.device_type,
+        coalesce(
+            devices.min_c,
+            case
+                when devices.device_type = 'freezer' then {{ var('coldchain_freezer_min_c') }}
+                else {{ var('coldchain_default_min_c') }}
+            end
+        ) as min_c,
+        coalesce(
+            devices.max_c,
+            case
+                when devices.device_type = 'freezer' then {{ var('coldchain_freezer_max_c') }}
+                else {{ var('coldchain_default_max_c') }}
+            end
+        ) as max_c,
         devices.unit_id,
         units.unit_name,
         units.county_code,
