@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test airflow bench lint clean
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+
+.PHONY: venv demo test airflow bench lint clean superset superset-venv superset-stop browser
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +21,29 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/vaxdw demo --scale $${VAXDW_SCALE:-demo}
 
-test: $(STAMP)
+test: $(STAMP) $(SUPERSET_STAMP) browser
 	$(BIN)/pytest
+
+# Superset in its own virtualenv (its pins clash with Airflow's), from requirements-superset.lock.
+$(SUPERSET_STAMP): requirements-superset.lock
+	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/pip install -q --upgrade pip
+	$(SUPERSET_VENV)/bin/pip install -q -r requirements-superset.lock
+	touch $(SUPERSET_STAMP)
+
+superset-venv: $(SUPERSET_STAMP)
+
+# Debian's Chromium + CJK fonts for the browser tests (never `playwright install`).
+browser:
+	@test -x /usr/bin/chromium || { apt-get install -y chromium fonts-noto-cjk || \
+		{ apt-get update && apt-get install -y chromium fonts-noto-cjk; }; }
+
+# Start Superset on 127.0.0.1:8088 against the warehouse, import superset_assets/, sync access (idempotent).
+superset: $(STAMP) $(SUPERSET_STAMP)
+	$(BIN)/vaxdw superset up
+
+superset-stop: $(STAMP)
+	$(BIN)/vaxdw superset stop
 
 airflow: $(STAMP)
 	$(BIN)/vaxdw airflow-standalone
@@ -32,4 +56,4 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint dbt_project/models
 
 clean:
-	rm -rf out .airflow dbt_project/target
+	rm -rf out .airflow dbt_project/target .superset

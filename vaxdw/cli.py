@@ -159,7 +159,10 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
     "vaxdw.exchange.cli",
+    "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
+    "vaxdw.access.commands",
+    "vaxdw.bi.commands",
 ]
 
 

@@ -41,6 +41,13 @@ class Settings:
     # Watermark safety lag: rows updated within this many seconds of "now" are left for the next
     # load, so a transaction that commits late with an older updated_at is not skipped.
     watermark_lag_seconds: int = 0
+    # Superset (vaxdw/bi): state folder (generated config, secret key, admin and user passwords, log,
+    # pid), bind address, admin user name and password (generated into the state folder when unset).
+    superset_home: Path = PROJECT_ROOT / ".superset"
+    superset_host: str = "127.0.0.1"
+    superset_port: int = 8088
+    superset_admin: str = "admin"
+    superset_admin_password: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -60,4 +67,9 @@ def get_settings() -> Settings:
         watermark_lag_seconds=int(env.get("VAXDW_WATERMARK_LAG_SECONDS", "0")),
         # data exchange endpoints and limits (vaxdw/exchange/config.py)
         extra={k: v for k, v in env.items() if k.startswith("VAXDW_EXCHANGE_")},
+        superset_home=_env_path("VAXDW_SUPERSET_HOME", PROJECT_ROOT / ".superset"),
+        superset_host=env.get("VAXDW_SUPERSET_HOST", "127.0.0.1"),
+        superset_port=int(env.get("VAXDW_SUPERSET_PORT", "8088")),
+        superset_admin=env.get("VAXDW_SUPERSET_ADMIN", "admin"),
+        superset_admin_password=env.get("VAXDW_SUPERSET_ADMIN_PASSWORD") or None,
     )

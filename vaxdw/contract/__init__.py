@@ -25,6 +25,7 @@ ENTITY_MODULES = [
     "vaxdw.contract.visits",
     "vaxdw.contract.health_histories",
     "vaxdw.contract.operation_logs",
+    "vaxdw.contract.traceability",
 ]
 
 

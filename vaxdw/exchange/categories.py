@@ -5,8 +5,9 @@ SQL as JSON) and the quality table whose blocking failures hold records back. ``
 ``record_key, load_id, payload`` for rows whose ``_load_id`` is above the watermark (``%(wm)s``); an
 unchanged payload is never enqueued again (content hash), so a category without load ids can scan all rows.
 
-Stock documents and cold-chain equipment come from the traceability marts: the categories are defined here and
-switch on by themselves once their relations (``requires``) exist in the warehouse.
+Stock documents (``marts.fct_stock_movements``, one row per document line) and cold-chain equipment
+(``marts.dim_cold_chain_equipment``) come from the traceability marts; the categories switch on by
+themselves when their relations (``requires``) exist in the warehouse.
 """
 
 from __future__ import annotations
@@ -130,13 +131,15 @@ STOCK_DOCUMENT = Category(
     name="stock_document",
     target=NIIS,
     title_zh="疫苗出入库单据",
-    requires=("marts.fct_stock_txn",),
-    gate_table="fct_stock_txn",
+    requires=("marts.fct_stock_movements",),
+    gate_table="fct_stock_movements",
     max_load_sql=None,
+    # every column but loader columns and running balances (a back-dated document must not resend the rest)
     changed_sql="""
-        select stock_txn_id::text, null::bigint,
-            to_jsonb(txn) - array(select key from jsonb_object_keys(to_jsonb(txn)) as key where key like '\\_%%')
-        from marts.fct_stock_txn as txn
+        select line_id::text, null::bigint,
+            to_jsonb(txn) - array(select key from jsonb_object_keys(to_jsonb(txn)) as key
+                                  where key like '\\_%%' or key like '%%balance%%')
+        from marts.fct_stock_movements as txn
         where %(wm)s is not null
     """,
 )
@@ -145,14 +148,14 @@ COLDCHAIN_EQUIPMENT = Category(
     name="coldchain_equipment",
     target=NIIS,
     title_zh="冷链设备信息",
-    requires=("marts.dim_coldchain_equipment",),
-    gate_table="dim_coldchain_equipment",
+    requires=("marts.dim_cold_chain_equipment",),
+    gate_table="dim_cold_chain_equipment",
     max_load_sql=None,
     changed_sql="""
         select equipment_id::text, null::bigint,
             to_jsonb(equipment)
                 - array(select key from jsonb_object_keys(to_jsonb(equipment)) as key where key like '\\_%%')
-        from marts.dim_coldchain_equipment as equipment
+        from marts.dim_cold_chain_equipment as equipment
         where %(wm)s is not null
     """,
 )

@@ -69,7 +69,7 @@ def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
         ensure_schema(conn)
         if not relations_exist(conn, category.requires):
             return EnqueueResult(category.name, enabled=False)
-    held = held_back_reasons(warehouse, category.gate_table)
+    held = held_back_reasons(warehouse, category.gate_table, category.name)
     with connect(warehouse, autocommit=True) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.exchange.enqueue.' || %s))",
                      (category.target + category.name,))

@@ -18,6 +18,13 @@ import yaml
 from vaxdw.settings import get_settings
 
 SEVERITIES = ("error", "warn")
+STATUSES = ("active", "pending")  # pending: declared, not evaluated (its data does not exist yet)
+SCOPES = ("batch", "all")  # batch: the rows of the new loads; all: the whole table (aggregate checks)
+FAMILIES = {
+    "id": "身份证号", "date": "时间与日期", "schedule": "免疫程序", "code": "编码", "required": "必填项",
+    "duplicate": "重复档案", "completeness": "完整性", "aggregate": "汇总（WHO数据质量评估）",
+    "format": "规范化",
+}
 # Native checks must be row-level (map) expectations: only those report the failing rows' keys.
 NATIVE_EXPECTATIONS = frozenset(
     {
@@ -37,7 +44,7 @@ _RULE_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 _RULE_FIELDS = {
     "id", "name_zh", "message_zh", "table", "key", "severity", "standard", "effective_from",
-    "effective_to", "repairable", "value", "check",
+    "effective_to", "repairable", "value", "check", "family", "status", "scope",
 }  # fmt: skip
 
 
@@ -63,6 +70,10 @@ class Rule:
     expectation_kwargs: dict[str, Any] | None = None
     unexpected_where: str | None = None
     value: str | None = None
+    family: str = "id"
+    status: str = "active"
+    scope: str = "batch"
+    repair_action: str | None = None  # name of a bulk-repair action (vaxdw.repair.actions)
 
     @property
     def kind(self) -> str:
@@ -89,7 +100,11 @@ class RuleSet:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
     def rules_on(self, day: dt.date) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.effective_on(day))
+        """Rules in force on ``day`` that are evaluated (pending rules are declared only)."""
+        return tuple(r for r in self.rules if r.effective_on(day) and r.status == "active")
+
+    def pending_on(self, day: dt.date) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.effective_on(day) and r.status == "pending")
 
     @property
     def tables(self) -> dict[str, str]:
@@ -98,6 +113,9 @@ class RuleSet:
         for rule in self.rules:
             out.setdefault(rule.table, rule.key)
         return out
+
+    def scope_of(self, table: str) -> str:
+        return next(r.scope for r in self.rules if r.table == table)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -147,7 +165,9 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
 def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
     if not isinstance(data, dict) or not isinstance(data.get("rule_sets"), list) or not data["rule_sets"]:
         raise CatalogueError(f"{source}: expected a mapping with a non-empty list 'rule_sets'")
-    sets = [_parse_rule_set(raw, f"{source}: rule_sets[{i}]") for i, raw in enumerate(data["rule_sets"])]
+    sets: list[RuleSet] = []
+    for i, raw in enumerate(data["rule_sets"]):
+        sets.append(_parse_rule_set(raw, f"{source}: rule_sets[{i}]", {rs.version: rs for rs in sets}))
     versions = [rs.version for rs in sets]
     if len(set(versions)) != len(versions):
         raise CatalogueError(f"{source}: duplicate rule set versions {versions}")
@@ -180,7 +200,7 @@ def _text(raw: dict, field: str, where: str) -> str:
     return value.strip()
 
 
-def _parse_rule_set(raw: Any, where: str) -> RuleSet:
+def _parse_rule_set(raw: Any, where: str, earlier: dict[str, RuleSet] | None = None) -> RuleSet:
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}: expected a mapping")
     version = raw.get("version")
@@ -191,12 +211,32 @@ def _parse_rule_set(raw: Any, where: str) -> RuleSet:
     end = _date(raw.get("effective_to"), f"{where}: effective_to", optional=True)
     if end is not None and end < start:
         raise CatalogueError(f"{where}: effective_to {end} is before effective_from {start}")
-    rules_raw = raw.get("rules")
-    if not isinstance(rules_raw, list) or not rules_raw:
+    rules_raw = raw.get("rules") or []
+    base_version = raw.get("based_on")
+    if not isinstance(rules_raw, list) or (not rules_raw and not base_version):
         raise CatalogueError(f"{where}: 'rules' must be a non-empty list")
-    rules = tuple(_parse_rule(r, f"{where}: rules[{i}]") for i, r in enumerate(rules_raw))
+    own = [_parse_rule(r, f"{where}: rules[{i}]") for i, r in enumerate(rules_raw)]
+    rules: tuple[Rule, ...]
+    if base_version:
+        # A new national standard is a new version: it starts from an earlier set (listed before
+        # it), drops rules by id, and adds or replaces rules; the earlier set is not edited.
+        base = (earlier or {}).get(str(base_version))
+        if base is None:
+            raise CatalogueError(f"{where}: based_on {base_version!r} is not a rule set listed before it")
+        drop = set(raw.get("drop") or [])
+        unknown = drop - {r.id for r in base.rules}
+        if unknown:
+            raise CatalogueError(f"{where}: drop names rules not in {base_version}: {sorted(unknown)}")
+        replaced = {r.id: r for r in own}
+        inherited = [replaced.pop(r.id, r) for r in base.rules if r.id not in drop]
+        rules = tuple(inherited + list(replaced.values()))
+    else:
+        if raw.get("drop"):
+            raise CatalogueError(f"{where}: 'drop' needs 'based_on'")
+        rules = tuple(own)
     seen: set[str] = set()
     keys: dict[str, str] = {}
+    scopes: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
             raise CatalogueError(f"{where}: duplicate rule id {rule.id}")
@@ -207,6 +247,8 @@ def _parse_rule_set(raw: Any, where: str) -> RuleSet:
                 f"{where}: rule {rule.id}: key {rule.key!r} differs from {keys[rule.table]!r} used by "
                 f"other rules on table {rule.table}"
             )
+        if scopes.setdefault(rule.table, rule.scope) != rule.scope:
+            raise CatalogueError(f"{where}: rule {rule.id}: all rules on table {rule.table} need the same scope")
     return RuleSet(version, start, end, str(raw.get("description") or ""), rules)
 
 
@@ -234,6 +276,18 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     repairable = raw.get("repairable")
     if not isinstance(repairable, dict) or not isinstance(repairable.get("auto"), bool):
         raise CatalogueError(f"{where}: 'repairable' must be a mapping {{auto: true|false, how: text}}")
+    action = repairable.get("action")
+    if action is not None and (not repairable["auto"] or not isinstance(action, str)):
+        raise CatalogueError(f"{where}: repairable.action needs auto: true and a repair action name")
+    family = raw.get("family", "id")
+    if family not in FAMILIES:
+        raise CatalogueError(f"{where}: 'family' must be one of {sorted(FAMILIES)}, got {family!r}")
+    status = raw.get("status", "active")
+    if status not in STATUSES:
+        raise CatalogueError(f"{where}: 'status' must be one of {STATUSES}, got {status!r}")
+    scope = raw.get("scope", "batch")
+    if scope not in SCOPES:
+        raise CatalogueError(f"{where}: 'scope' must be one of {SCOPES}, got {scope!r}")
     check = raw.get("check")
     if not isinstance(check, dict) or len(check) != 1 or next(iter(check)) not in (
         "expectation",
@@ -252,6 +306,10 @@ def _parse_rule(raw: Any, where: str) -> Rule:
         effective_to=end,
         repairable=repairable["auto"],
         repair_how=str(repairable.get("how") or ""),
+        family=family,
+        status=status,
+        scope=scope,
+        repair_action=action,
     )
     if "expectation" in check:
         exp = check["expectation"]

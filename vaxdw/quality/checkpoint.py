@@ -67,6 +67,8 @@ class CheckRunResult:
     started_at: dt.datetime
     finished_at: dt.datetime
     rules: list[RuleOutcome] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # declared rules not evaluated (status pending)
+    rechecked: int = 0  # records re-validated because their corrections changed
 
     @property
     def counts(self) -> dict[str, int]:
@@ -88,21 +90,36 @@ class CheckRunResult:
         for r in self.rules:
             state = "ERROR" if r.error else ("passed" if r.success else "FAILED")
             lines.append(
-                f"  {r.rule_id:<22} {r.table_name:<17} {r.severity:<5} {state:<6} "
+                f"  {r.rule_id:<29} {r.table_name:<20} {r.severity:<5} {state:<6} "
                 f"failing {r.rows_failed:>7,} of {r.rows_checked:>9,}  {r.name_zh}"
             )
             if r.error:
                 lines.append(f"      {r.error}")
+        for rule_id in self.pending:
+            lines.append(f"  {rule_id:<29} pending (declared, not evaluated: its data mart does not exist yet)")
+        if self.rechecked:
+            lines.append(f"  re-validated {self.rechecked:,} corrected records")
         return "\n".join(lines)
 
 
-def batch_query(schema: str, table: str, key: str, load_ids: list[int]) -> str:
-    """The rows of ``schema.table`` loaded by ``load_ids``, plus the key as ``dq_row_key``."""
+def batch_query(
+    schema: str, table: str, key: str, load_ids: list[int], *, scope: str = "batch", recheck_run: int | None = None
+) -> str:
+    """The rows of ``schema.table`` loaded by ``load_ids`` (plus the records queued for re-validation
+    by run ``recheck_run``), or the whole table for scope ``all``; the key added as ``dq_row_key``."""
     for name in (schema, table, key):
         if not _IDENT.match(name):
             raise ValueError(f"not a plain SQL identifier: {name!r}")
+    select = f"SELECT t.*, t.{key}::text AS {ROW_KEY} FROM {schema}.{table} AS t"
+    if scope == "all":
+        return select
     where = f"t._load_id IN ({', '.join(str(int(i)) for i in load_ids)})" if load_ids else "false"
-    return f"SELECT t.*, t.{key}::text AS {ROW_KEY} FROM {schema}.{table} AS t WHERE {where}"
+    if recheck_run is not None:
+        where += (
+            f" OR t.{key}::text IN (SELECT q.row_key FROM dq.recheck_queue AS q "
+            f"WHERE q.run_id = {int(recheck_run)} AND q.key_column = '{key}')"
+        )
+    return f"{select} WHERE {where}"
 
 
 def run_checks(
@@ -131,6 +148,7 @@ def run_checks(
     day = on or today()
     rule_set = catalogue.effective(day)
     rules = rule_set.rules_on(day)
+    pending = [r.id for r in rule_set.pending_on(day)]
 
     with connect(params, autocommit=True) as conn:
         ensure_schema(conn)
@@ -140,9 +158,12 @@ def run_checks(
             "values (%s, %s, %s, 'running') returning run_id, started_at",
             (rule_set.version, load_ids, run_label),
         ).fetchone()
+        rechecked = conn.execute(
+            "update dq.recheck_queue set run_id = %s where run_id is null", (run_id,)
+        ).rowcount
 
     try:
-        outcomes, failed_rows = _validate(
+        outcomes, failed_rows, batch_sql = _validate(
             params, rule_set, rules, load_ids, schema, run_id, suites_base, data_docs_dir
         )
     except Exception as exc:
@@ -178,6 +199,7 @@ def run_checks(
             ) as copy:
                 for row in failed_rows:
                     copy.write_row((run_id, *row))
+            _update_current_anomalies(cur, rule_set, outcomes, batch_sql, run_id)
             finished_at = cur.execute(
                 "update dq.check_run set status = %s, finished_at = clock_timestamp() where run_id = %s "
                 "returning finished_at",
@@ -193,6 +215,39 @@ def run_checks(
         started_at=started_at,
         finished_at=finished_at,
         rules=outcomes,
+        pending=pending,
+        rechecked=rechecked,
+    )
+
+
+def _update_current_anomalies(cur, rule_set: RuleSet, outcomes: list[RuleOutcome],
+                              batch_sql: dict[str, str], run_id: int) -> None:
+    """dq.current_anomaly holds, per record and rule, the latest verdict: drop the checked records'
+    earlier anomalies (all rules of their table), then add this run's failing rows."""
+    errored = {o.rule_id for o in outcomes if o.error}
+    for table, sql in batch_sql.items():
+        if rule_set.scope_of(table) == "all":
+            cur.execute("delete from dq.current_anomaly where table_name = %s", (table,))
+        else:
+            cur.execute(
+                f"delete from dq.current_anomaly as a using ({sql}) as b "  # noqa: S608 - built from identifiers
+                f"where a.table_name = %s and a.row_key = b.{ROW_KEY}",
+                (table,),
+            )
+    cur.execute(
+        """
+        insert into dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity,
+            table_name, row_key, value, message_zh, run_id)
+        select f.rule_id, %s, r.name_zh, r.family, r.severity, f.table_name, f.row_key, f.value, f.message_zh,
+            f.run_id
+        from dq.failed_row as f
+        inner join dq.rule as r on r.rule_id = f.rule_id and r.version = %s
+        where f.run_id = %s and not (f.rule_id = any(%s))
+        on conflict (table_name, row_key, rule_id) do update set
+            value = excluded.value, run_id = excluded.run_id, detected_at = excluded.detected_at,
+            rule_set_version = excluded.rule_set_version, severity = excluded.severity
+        """,
+        (rule_set.version, rule_set.version, run_id, sorted(errored)),
     )
 
 
@@ -200,20 +255,23 @@ def _upsert_rules(conn, rule_set: RuleSet) -> None:
     conn.cursor().executemany(
         """
         insert into dq.rule (rule_id, version, name_zh, message_zh, table_name, key_column, severity,
-            standard, effective_from, effective_to, repairable, repair_how, check_kind, check_definition)
-        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            standard, effective_from, effective_to, repairable, repair_how, check_kind, check_definition,
+            family, status, scope, repair_action)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         on conflict (rule_id, version) do update set
             name_zh = excluded.name_zh, message_zh = excluded.message_zh, table_name = excluded.table_name,
             key_column = excluded.key_column, severity = excluded.severity, standard = excluded.standard,
             effective_from = excluded.effective_from, effective_to = excluded.effective_to,
             repairable = excluded.repairable, repair_how = excluded.repair_how,
             check_kind = excluded.check_kind, check_definition = excluded.check_definition,
-            updated_at = now()
+            family = excluded.family, status = excluded.status, scope = excluded.scope,
+            repair_action = excluded.repair_action, updated_at = now()
         """,
         [
             (r.id, rule_set.version, r.name_zh, r.message_zh, r.table, r.key, r.severity, r.standard,
              r.effective_from, r.effective_to, r.repairable, r.repair_how, r.kind,
-             json.dumps(r.check_definition(), ensure_ascii=False))
+             json.dumps(r.check_definition(), ensure_ascii=False), r.family, r.status, r.scope,
+             r.repair_action)
             for r in rule_set.rules
         ],
     )
@@ -234,7 +292,7 @@ def _validate(
     run_id: int,
     suites_base: Path | None,
     data_docs_dir: Path | None,
-) -> tuple[list[RuleOutcome], list[tuple]]:
+) -> tuple[list[RuleOutcome], list[tuple], dict[str, str]]:
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -255,7 +313,9 @@ def _validate(
         ]
         if not suite_data["expectations"]:
             continue
-        batch_sql[table] = batch_query(schema, table, key, load_ids)
+        batch_sql[table] = batch_query(
+            schema, table, key, load_ids, scope=rule_set.scope_of(table), recheck_run=run_id
+        )
         asset = datasource.add_query_asset(name=table, query=batch_sql[table])
         batch_definition = asset.add_batch_definition_whole_table(f"{table}.loads")
         suite = context.suites.add(gx.ExpectationSuite(**suite_data))
@@ -295,7 +355,7 @@ def _validate(
             failed_rows.extend(rows)
     order = {r.id: i for i, r in enumerate(rules)}
     outcomes.sort(key=lambda o: order[o.rule_id])
-    return outcomes, failed_rows
+    return outcomes, failed_rows, batch_sql
 
 
 def _build_data_docs(context, directory: Path) -> None:

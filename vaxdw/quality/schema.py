@@ -3,7 +3,11 @@ GB 11643 check-character SQL function the ID rules use. Created idempotently."""
 
 from __future__ import annotations
 
+import re
+
 import psycopg
+
+from vaxdw.settings import get_settings
 
 # Weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 (= 2^(17-i) mod 11), check = '10X98765432'[S mod 11].
 # Returns NULL unless the first 17 characters are digits; never raises (no ::int casts).
@@ -76,8 +80,32 @@ create table if not exists dq.failed_row (
     message_zh text not null
 );
 create index if not exists failed_row_run_rule_idx on dq.failed_row (run_id, rule_id);
+alter table dq.rule add column if not exists family text not null default 'id';
+alter table dq.rule add column if not exists status text not null default 'active';
+alter table dq.rule add column if not exists scope text not null default 'batch';
+alter table dq.rule add column if not exists repair_action text;
+
+-- Records whose corrections changed (vaxdw repair apply/undo): the next check run re-validates them
+-- although their load id is old, and marks them with its run id.
+create table if not exists dq.recheck_queue (
+    key_column text not null,
+    row_key text not null,
+    queued_at timestamptz not null default now(),
+    run_id bigint
+);
+create index if not exists recheck_queue_open_idx on dq.recheck_queue (run_id, key_column);
 create index if not exists failed_row_key_idx on dq.failed_row (table_name, row_key);
 """
+
+
+def quality_tables_ddl() -> str:
+    """The DDL of curated.correction and dq.current_anomaly: the body of the dbt macro
+    ``quality_tables_ddl`` (dbt creates them on run start; this is the same text)."""
+    text = (get_settings().dbt_project_dir / "macros" / "quality_tables.sql").read_text(encoding="utf-8")
+    match = re.search(r"{%\s*macro quality_tables_ddl\(\)\s*%}(.*?){%\s*endmacro\s*%}", text, re.S)
+    if not match:
+        raise RuntimeError("macro quality_tables_ddl not found in dbt_project/macros/quality_tables.sql")
+    return match.group(1)
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:
@@ -85,5 +113,6 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         # Concurrent "create ... if not exists" can still collide in the catalogs; serialise.
         conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.dq.ddl'))")
+        conn.execute(quality_tables_ddl())
         conn.execute(DDL)
         conn.execute(GB11643_FUNCTION)

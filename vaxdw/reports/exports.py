@@ -16,6 +16,7 @@ from vaxdw.db import PgParams
 
 EXPORT_MODULES: list[str] = [
     "vaxdw.reports.shizhong_exports",
+    "vaxdw.reports.anomaly_exports",
     "vaxdw.reports.event_exports",
 ]
 

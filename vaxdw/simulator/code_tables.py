@@ -48,6 +48,7 @@ VACCINES: tuple[Vaccine, ...] = (
     Vaccine("1901", "甲型肝炎减毒活疫苗", "HepA-L", True),
     Vaccine("1902", "冻干甲型肝炎减毒活疫苗", "HepA-L", True),
     Vaccine("1903", "甲型肝炎灭活疫苗", "HepA-I", True),
+    Vaccine("2001", "双价肾综合征出血热灭活疫苗(Vero细胞)", "HFRS", True),  # code UNCONFIRMED
     Vaccine("2201", "水痘减毒活疫苗", "Var", False),
     Vaccine("2301", "b型流感嗜血杆菌结合疫苗", "Hib", False),
     Vaccine("2401", "口服轮状病毒活疫苗", "Rota", False),
@@ -102,6 +103,7 @@ MAKERS: dict[str, tuple[str, ...]] = {
     "1802": ("02",),
     "1901": ("07", "04"),
     "1903": ("08", "15"),
+    "2001": ("04", "02"),
     "2201": ("02", "05", "08"),
     "2301": ("04", "12", "13", "14"),
     "2401": ("04",),

@@ -25,6 +25,7 @@ EXTENSION_MODULES: list[str] = [
     "vaxdw.simulator.migrations",
     "vaxdw.simulator.visits",
     "vaxdw.simulator.histories",
+    "vaxdw.simulator.traceability",
 ]
 
 Emit = Callable[[str, tuple], None]

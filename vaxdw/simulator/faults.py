@@ -60,6 +60,19 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "疫苗编码不在疫苗字典中"),
         FaultType("unparseable_expiry_date", "vaccination", "expiry_date", "dose", 0.001,
                   "有效期无法解析为日期 (e.g. '2024-02-30', '20240230x')"),
+        # Injected after the streams by vaxdw.simulator.quality_faults (SQL over the written rows).
+        FaultType("bad_id_address", "recipient", "id_number", "child", 0.002,
+                  "身份证号地址码不是本省区划代码 (valid check character)"),
+        FaultType("untrimmed_name", "recipient", "recipient_name", "child", 0.003,
+                  "姓名首尾或中间有多余空格"),
+        FaultType("duplicate_staff_id", "staff", "id_number", "staff", 0.002,
+                  "人员身份证号与更早登记的另一人员相同"),
+        FaultType("wrong_dose_no", "vaccination", "dose_no", "dose", 0.002,
+                  "剂次与同一疫苗大类上一剂相同 (not increasing)"),
+        FaultType("missing_batch_no", "vaccination", "batch_no", "dose", 0.001, "疫苗批号为空"),
+        FaultType("unknown_site_code", "vaccination", "site_code", "dose", 0.001, "接种部位编码不在代码表中"),
+        FaultType("expired_vaccine", "vaccination", "expiry_date", "dose", 0.001,
+                  "有效期早于接种日期 (expired vaccine or wrong expiry)"),
         FaultType("register_history_incomplete", "register_change", "recipient_id", "child", 0.002,
                   "在册变更历史缺最后一条: the last change is missing, so the history ends in another status than "
                   "the recipient's current register_status (row_key is the recipient_id)"),
@@ -71,6 +84,14 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "接种签核指向不存在的接种记录"),
         FaultType("rating_out_of_range", "service_evaluation", "rating", "active evaluation", 0.003,
                   "服务评价评分超出 1–5 (0, 6, 10)"),
+        FaultType("dose_without_stock_movement", "vaccination", "batch_no", "dose", 0.002,
+                  "接种记录无对应出库 (dose not deducted from the clinic's stock: OUT_USE < doses)"),
+        FaultType("stock_negative_balance", "stock_line", "quantity", "clinic batch", 0.01,
+                  "库存为负 (a clinic received fewer than it used in its first month of a batch); key unit:batch"),
+        FaultType("stock_expired_use", "vaccine_batch", "expiry_date", "batch", 0.01,
+                  "使用过期批次 (batch master expiry precedes a use of the batch)"),
+        FaultType("bad_trace_code", "trace_code", "trace_code", "trace code", 0.02,
+                  "追溯码结构错误 (not 20 digits, or prefix not a known 药品标识码)"),
     )
 }
 

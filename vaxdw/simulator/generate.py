@@ -13,7 +13,7 @@ from vaxdw import contract
 from vaxdw.db import PgParams, connect
 from vaxdw.schedule import DEFAULT_2025_SWITCH
 from vaxdw.simulator import extensions as ext_registry
-from vaxdw.simulator import reference_rows
+from vaxdw.simulator import quality_faults, reference_rows
 from vaxdw.simulator.context import GenContext, World
 from vaxdw.simulator.copy_writer import CopyWriter
 from vaxdw.simulator.faults import (
@@ -170,6 +170,7 @@ def generate(
     for name, writer_ in extra.items():
         summary.rows[name] = writer_.rows
     summary.faults = {name: faults.counts.get(name, 0) for name in FAULT_TYPES}
+    summary.faults.update(quality_faults.inject(params, seed, rates))
 
     with connect(params) as conn:
         conn.execute(

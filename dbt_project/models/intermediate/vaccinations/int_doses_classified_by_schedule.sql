@@ -3,14 +3,14 @@
 -- minimum age and minimum interval validity, and the class early / timely / late / unscheduled.
 with doses as (
 
-    select * from {{ ref('stg_ops__vaccination') }}
+    select * from {{ ref('int_vaccinations_corrected') }}
     where not is_deleted
 
 ),
 
 recipients as (
 
-    select * from {{ ref('stg_ops__recipient') }}
+    select * from {{ ref('int_recipients_corrected') }}
 
 ),
 

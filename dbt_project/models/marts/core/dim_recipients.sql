@@ -1,7 +1,7 @@
 -- Current recipients: latest version, not deleted, register status 5 (删除) excluded (DOMAIN §8).
 with recipients as (
 
-    select * from {{ ref('stg_ops__recipient') }}
+    select * from {{ ref('int_recipients_corrected') }}
     where not is_deleted
 
 ),

@@ -8,7 +8,7 @@
 -- One row per non-deleted dose of a current (non-deleted, register status <> 5) recipient.
 with doses as (
 
-    select * from {{ ref('stg_ops__vaccination') }}
+    select * from {{ ref('int_vaccinations_corrected') }}
     where not is_deleted
 
 ),

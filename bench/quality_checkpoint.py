@@ -1,0 +1,197 @@
+"""Benchmark: one GX checkpoint (``run_checks``) on a 1M-row batch against the same rules written as
+plain SQL counts, in the same run.
+
+    .venv/bin/python -m bench.quality_checkpoint --rows 1000000
+
+Builds the check tables of rule set 2026.1 synthetically in a benchmark database on the embedded
+PostgreSQL (``generate_series``; about 1 % of the rows break each rule): ``fct_vaccinations`` and
+``chk_vaccinations`` with ``--rows`` doses of one load, ``dim_recipients`` and ``chk_recipients`` with
+``--rows / 10`` recipients, and the small staff and aggregate tables. Then, ``--repeat`` times:
+- the checkpoint: ``run_checks`` on that load (GX validation of every active rule, all failing keys
+  into dq.failed_row, dq.current_anomaly updated; Data Docs off);
+- plain SQL: for every rule, ``select count(*)`` of the failing rows of the same batch (native GX
+  expectations translated to their SQL predicate).
+Reports seconds (median) and the ratio checkpoint / plain; writes bench/results/quality_checkpoint.json
+and appends to bench/results/history.jsonl. Goal: ratio ≤ 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import statistics
+import time
+from dataclasses import replace
+from datetime import datetime
+
+import psycopg
+
+from vaxdw.db import connect, start_embedded
+from vaxdw.quality.catalogue import Rule, load_catalogue
+from vaxdw.quality.checkpoint import batch_query, run_checks
+from vaxdw.quality.schema import ensure_schema
+from vaxdw.settings import PROJECT_ROOT, get_settings
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+ON = dt.date(2026, 6, 1)
+LOAD_ID = 1
+
+# Every row: roughly 1 % of the rows break each rule (by id modulo), the rest are clean.
+TABLES_SQL = """
+drop schema if exists marts cascade; drop schema if exists dq cascade; drop schema if exists curated cascade;
+create schema marts;
+create table marts.dim_recipients as
+select g as recipient_id,
+    case when g % 97 = 1 then '61010220230301' else '610102' || to_char(date '2020-01-01' + (g % 2000), 'YYYYMMDD')
+        || lpad((g % 999)::text, 3, '0') || '0' end as id_number,
+    case when g % 89 = 3 then '3' when g % 2 = 0 then '1' else '2' end as sex,
+    (date '2020-01-01' + (g % 2000))::timestamp + interval '8 hours' as birth_at,
+    date '2020-01-01' + (g % 2000) as birth_date,
+    case when g % 83 = 5 then null else 'in_register' end as register_group,
+    case when g % 83 = 5 then 99 else 1 end as register_status,
+    1::bigint as _load_id
+from generate_series(1, %(recipients)s) as g;
+create table marts.chk_recipients as
+select g as recipient_id, '610102' || lpad(g::text, 12, '0') as id_number,
+    g % 97 <> 7 as is_id_prefix_valid,
+    '610102001' as residence_township_code, case when g % 89 = 1 then '610102002' end as residence_township_code_current,
+    '610102001' as household_township_code, null::text as household_township_code_current,
+    g % 89 = 1 as has_historical_township_code,
+    '受种者' || g as recipient_name, '母亲' || g as mother_name, g % 79 = 2 as has_untrimmed_name,
+    case when g % 73 = 4 then 'mother_hbsag' end as missing_required_columns,
+    case when g % 71 = 6 then g - 1 end as duplicate_of_recipient_id, 'id_number' as duplicate_match,
+    true as is_newborn_record, 1::bigint as _load_id
+from generate_series(1, %(recipients)s) as g;
+create table marts.fct_vaccinations as
+select g as vaccination_id,
+    timestamp '2024-01-01 09:00' + (g % 600) * interval '1 day' as vaccinated_at,
+    case when g % 97 = 1 then timestamp '2030-01-01' else timestamp '2023-06-01 08:00' end as birth_at,
+    timestamp '2024-01-01 09:00' + (g % 600) * interval '1 day'
+        + case when g % 89 = 2 then interval '-1 hour' else interval '10 minutes' end as entered_at,
+    timestamp '2024-01-01 09:00' + (g % 600) * interval '1 day'
+        + case when g % 83 = 3 then interval '-2 hours' else interval '3 hours' end as uploaded_at,
+    case when g % 79 = 4 then date '2023-01-01' else date '2027-01-01' end as expiry_date,
+    (date '2024-01-01' + (g % 600)) as vaccination_date,
+    1::bigint as _load_id
+from generate_series(1, %(rows)s) as g;
+create table marts.chk_vaccinations as
+select g as vaccination_id, '0' || (1 + g % 9)::text || '01' as vaccine_code, (1 + g % 3)::smallint as dose_no,
+    (g % 3)::smallint as previous_dose_no, (1 + g % 3)::bigint as recomputed_dose_no, (g % 900)::int as age_days,
+    timestamp '2024-01-01 09:00' as vaccinated_at, timestamp '2023-06-01 08:00' as birth_at,
+    case when g % 97 = 1 then false else true end as is_min_age_valid,
+    case when g % 89 = 1 then false else true end as is_min_interval_valid,
+    g % 83 = 1 as is_dose_no_not_increasing, g % 79 = 1 as is_newborn_dose_before_birth,
+    g % 73 <> 1 as is_vaccine_code_known, g % 71 <> 1 as is_manufacturer_known, 'M01' as manufacturer_code,
+    g % 67 <> 1 as is_site_known, '1' as site_code, g % 61 <> 1 as is_route_known, '2' as route_code,
+    g % 59 <> 1 as is_vacc_property_known, '0' as vacc_property, g % 53 <> 1 as is_vaccinator_known,
+    g::bigint as vaccinator_id, case when g % 47 = 1 then 'batch_no' end as missing_columns,
+    1::bigint as _load_id
+from generate_series(1, %(rows)s) as g;
+create table marts.chk_staff as
+select g as staff_id, '610102198001010' || lpad((g % 1000)::text, 3, '0') as id_number,
+    case when g % 97 = 1 then g - 1 end as duplicate_of_staff_id, 1::bigint as _load_id
+from generate_series(1, 7000) as g;
+create table marts.chk_unit_dropout as
+select 'U' || g || ':2025' as unit_period_id, 100 + g % 50 as dtap1_doses, 100 + g % 53 as dtap3_doses,
+    0.0 as dropout_rate_pct
+from generate_series(1, 1500) as g;
+create table marts.chk_unit_month_doses as
+select 'U' || g || ':2025-01' as unit_month_id, 100 as doses, 90.0 as median_doses, (g % 7)::numeric as modified_z_score,
+    true as is_evaluable
+from generate_series(1, 15000) as g;
+analyze;
+"""
+
+
+def plain_predicate(rule: Rule) -> str:
+    """The SQL predicate selecting the failing rows of a rule (the plain-SQL twin of its expectation)."""
+    if rule.unexpected_where:
+        return rule.unexpected_where
+    kw = rule.expectation_kwargs or {}
+    if rule.expectation_type == "expect_column_values_to_match_regex":
+        return f"{kw['column']} is not null and {kw['column']} !~ '{kw['regex']}'"
+    if rule.expectation_type == "expect_column_values_to_be_in_set":
+        values = ", ".join(f"'{v}'" for v in kw["value_set"])
+        return f"{kw['column']} is not null and {kw['column']} not in ({values})"
+    if rule.expectation_type == "expect_column_pair_values_a_to_be_greater_than_b":
+        op = "<" if kw.get("or_equal") else "<="
+        return f"{kw['column_A']} is not null and {kw['column_B']} is not null and {kw['column_A']} {op} {kw['column_B']}"
+    raise NotImplementedError(rule.expectation_type)
+
+
+def plain_counts(warehouse, rule_set, rules) -> dict[str, int]:
+    counts = {}
+    with connect(warehouse) as conn:
+        for rule in rules:
+            batch = batch_query("marts", rule.table, rule.key, [LOAD_ID], scope=rule.scope)
+            counts[rule.id] = conn.execute(
+                f"select count(*) from ({batch}) as b where {plain_predicate(rule)}"
+            ).fetchone()[0]
+    return counts
+
+
+def run(rows: int, repeat: int) -> dict:
+    settings = replace(get_settings(), pgdata_dir=PROJECT_ROOT / ".pgdata-bench")
+    admin = start_embedded(settings)
+    with psycopg.connect(admin.url, autocommit=True) as conn:
+        conn.execute("drop database if exists bench_quality with (force)")
+        conn.execute("create database bench_quality")
+    warehouse = replace(admin, dbname="bench_quality")
+    with connect(warehouse) as conn:
+        conn.execute(TABLES_SQL.replace("%(rows)s", str(int(rows))).replace("%(recipients)s", str(int(rows) // 10)))
+        ensure_schema(conn)
+    rule_set = load_catalogue().effective(ON)
+    rules = rule_set.rules_on(ON)
+    timings: dict[str, list[float]] = {"checkpoint": [], "plain_sql": []}
+    gx_counts: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run_checks(warehouse, [LOAD_ID], run_label="bench", on=ON, data_docs=False)
+        timings["checkpoint"].append(time.perf_counter() - start)
+        gx_counts = result.counts
+        errors = [o for o in result.rules if o.error]
+        assert not errors, [(o.rule_id, o.error) for o in errors]
+        start = time.perf_counter()
+        counts = plain_counts(warehouse, rule_set, rules)
+        timings["plain_sql"].append(time.perf_counter() - start)
+    assert gx_counts == counts, {k: (gx_counts.get(k), counts.get(k)) for k in counts if gx_counts.get(k) != counts[k]}
+    gx, plain = statistics.median(timings["checkpoint"]), statistics.median(timings["plain_sql"])
+    return {
+        "benchmark": "quality_checkpoint",
+        "measured_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "rule_set": rule_set.version,
+        "rules": len(rules),
+        "batch_rows": {"fct_vaccinations": rows, "chk_vaccinations": rows, "dim_recipients": rows // 10,
+                       "chk_recipients": rows // 10},
+        "failing_rows": sum(counts.values()),
+        "repeat": repeat,
+        "seconds": timings,
+        "checkpoint_seconds": round(gx, 2),
+        "plain_sql_seconds": round(plain, 2),
+        "ratio": round(gx / plain, 2),
+        "goal_ratio_at_most": 2.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    result = run(args.rows, args.repeat)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "quality_checkpoint.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    with (RESULTS / "history.jsonl").open("a") as history:
+        history.write(json.dumps(result, ensure_ascii=False) + "\n")
+    print(
+        f"{result['rules']} rules, {args.rows:,}-row batch: checkpoint {result['checkpoint_seconds']} s, "
+        f"plain SQL {result['plain_sql_seconds']} s, ratio {result['ratio']} (goal ≤ {result['goal_ratio_at_most']})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+-- Doses (latest version) with the active curated corrections applied (批量修复).
+with doses as (
+
+    select * from {{ ref('stg_ops__vaccination') }}
+
+),
+
+fixes as (
+
+    {{ pivot_corrections('vaccination', var('correctable_columns')['vaccination']) }}
+
+),
+
+final as (
+
+    select
+        doses.vaccination_id,
+        doses.recipient_id,
+        doses.vaccine_code,
+        {{ corrected('doses', 'dose_no', 'smallint') }},
+        doses.vaccinated_at,
+        doses.unit_id,
+        doses.vaccinator_id,
+        {{ corrected('doses', 'manufacturer_code', 'varchar(10)') }},
+        {{ corrected('doses', 'batch_no', 'varchar(30)') }},
+        doses.expiry_date,
+        {{ corrected('doses', 'site_code', 'varchar(2)') }},
+        doses.route_code,
+        doses.vacc_property,
+        doses.is_free,
+        doses.entered_at,
+        doses.uploaded_at,
+        doses.is_deleted,
+        doses.created_at,
+        doses.updated_at,
+        coalesce(fixes.corrections, 0) as corrections_applied,
+        doses._load_id,
+        doses._loaded_at
+    from doses
+    left join fixes
+        on doses.vaccination_id::text = fixes.row_key
+
+)
+
+select * from final

@@ -1,0 +1,130 @@
+with lines as (
+
+    select * from {{ ref('stg_ops__stock_line') }}
+
+),
+
+docs as (
+
+    select * from {{ ref('stg_ops__stock_doc') }}
+    where not is_deleted
+
+),
+
+batches as (
+
+    select * from {{ ref('stg_ops__vaccine_batch') }}
+
+),
+
+specs as (
+
+    select * from {{ ref('stg_ops__product_spec') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_ops__vaccine_price') }}
+
+),
+
+fees as (
+
+    select * from {{ ref('stg_ops__fee_config') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
+
+),
+
+joined as (
+
+    select
+        lines.line_id,
+        docs.doc_id,
+        docs.doc_no,
+        docs.doc_type,
+        docs.doc_date,
+        docs.unit_id,
+        units.unit_name,
+        units.unit_type,
+        units.parent_unit_id,
+        {{ unit_region_code("units") }} as region_code,
+        units.county_code,
+        units.county_name,
+        units.city_code,
+        units.city_name,
+        docs.counterparty_unit_id,
+        docs.counterparty_name,
+        docs.handler,
+        docs.reason,
+        lines.batch_id,
+        batches.batch_no,
+        batches.production_date,
+        batches.expiry_date,
+        batches.lot_release_no,
+        specs.spec_id,
+        specs.spec_name,
+        specs.vaccine_code,
+        specs.manufacturer_code,
+        specs.doses_per_unit,
+        specs.package_unit,
+        specs.is_nip,
+        lines.quantity,
+        lines.dose_quantity,
+        docs.doc_type like 'IN\_%' as is_in,
+        case when docs.doc_type like 'IN\_%' then 1 else -1 end as direction
+    from lines
+    inner join docs
+        on lines.doc_id = docs.doc_id
+    left join batches
+        on lines.batch_id = batches.batch_id
+    left join specs
+        on batches.spec_id = specs.spec_id
+    left join units
+        on docs.unit_id = units.unit_id
+
+),
+
+final as (
+
+    select
+        joined.*,
+        joined.direction * joined.quantity as signed_quantity,
+        joined.direction * joined.dose_quantity as signed_dose_quantity,
+        prices.unit_price,
+        joined.quantity * prices.unit_price as amount,
+        case
+            when not joined.is_nip and joined.doc_type = 'OUT_TRANSFER'
+                then joined.dose_quantity * storage_fees.fee_per_dose
+        end as storage_fee,
+        case
+            when not joined.is_nip and joined.doc_type = 'OUT_TRANSFER'
+                then joined.dose_quantity * shipping_fees.fee_per_dose
+        end as shipping_fee
+    from joined
+    left join prices
+        on
+            joined.spec_id = prices.spec_id
+            and joined.doc_date >= prices.effective_from
+            and (prices.effective_to is null or joined.doc_date <= prices.effective_to)
+    left join fees as storage_fees
+        on
+            storage_fees.fee_type = 'storage'
+            and joined.unit_type = storage_fees.unit_level
+            and joined.doc_date >= storage_fees.effective_from
+            and (storage_fees.effective_to is null or joined.doc_date <= storage_fees.effective_to)
+    left join fees as shipping_fees
+        on
+            shipping_fees.fee_type = 'shipping'
+            and joined.unit_type = shipping_fees.unit_level
+            and joined.doc_date >= shipping_fees.effective_from
+            and (shipping_fees.effective_to is null or joined.doc_date <= shipping_fees.effective_to)
+
+)
+
+select * from final

@@ -1,0 +1,31 @@
+with source as (
+
+    {{ latest_version(source('ops', 'cold_chain_equipment'), 'equipment_id') }}
+
+),
+
+final as (
+
+    select
+        equipment_id,
+        unit_id,
+        equipment_type,
+        brand,
+        model,
+        volume_l,
+        purchase_date,
+        funding_source,
+        in_use_date,
+        location,
+        status,
+        scrapped_date,
+        maintenance_notes,
+        probe_id,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from source
+
+)
+
+select * from final

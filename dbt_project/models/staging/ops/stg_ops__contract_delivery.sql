@@ -1,0 +1,22 @@
+with source as (
+
+    {{ latest_version(source('ops', 'contract_delivery'), 'delivery_id') }}
+
+),
+
+final as (
+
+    select
+        delivery_id,
+        contract_id,
+        doc_id,
+        delivered_quantity,
+        delivery_date,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from source
+
+)
+
+select * from final

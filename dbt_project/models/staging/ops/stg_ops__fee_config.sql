@@ -1,0 +1,23 @@
+with source as (
+
+    {{ latest_version(source('ops', 'fee_config'), 'fee_id') }}
+
+),
+
+final as (
+
+    select
+        fee_id,
+        fee_type,
+        unit_level,
+        fee_per_dose,
+        effective_from,
+        effective_to,
+        updated_at,
+        _load_id,
+        _loaded_at
+    from source
+
+)
+
+select * from final

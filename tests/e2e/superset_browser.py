@@ -1,0 +1,83 @@
+"""Browser driver for tests/e2e/test_superset.py, run with Superset's venv python (it has playwright).
+
+Reads a JSON job on stdin, logs in as each user in Debian's Chromium (headless), opens every dashboard,
+waits until no chart is loading, and prints JSON: per (user, dashboard) the chart count, error texts,
+and the cells of the detail table named in the job. Requests to anything but Superset (the telemetry
+pixel) are aborted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+HOLDER = ".dashboard-component-chart-holder"
+ERRORS = f"{HOLDER} .ant-alert-error, {HOLDER} .alert-danger, {HOLDER} [data-test='error-message']"
+# Rendered: every chart holder shows content (a drawing, a table, a big number, text, an empty state or an
+# error) and nothing in it is loading. Waiting only for "no spinner" passes before the charts even start.
+READY_JS = """() => {
+  const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
+  return holders.length > 0 && holders.every(h =>
+    !h.querySelector('.loading, [aria-label="loading"], [data-test="loading-indicator"]') &&
+    !!h.querySelector('canvas, table, .header-line, .dashboard-markdown, [role="alert"], .ant-empty, ' +
+                      '.ant-alert, [data-test="error-message"], .empty-state'));
+}"""
+
+
+def main() -> None:
+    job = json.load(sys.stdin)
+    base = job["base_url"]
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for user in job["users"]:
+            ctx = browser.new_context(viewport={"width": 1600, "height": 2400})
+            page = ctx.new_page()
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+            page.goto(f"{base}/login/")
+            page.fill("#username", user["name"])
+            page.fill("#password", user["password"])
+            page.click("button[type=submit]")
+            page.wait_for_url("**/superset/welcome/**", timeout=180_000)
+            for board in job["dashboards"]:
+                started = time.monotonic()
+                page.goto(f"{base}/superset/dashboard/{board['slug']}/")
+                page.wait_for_selector(HOLDER, timeout=120_000)
+                page.wait_for_function(READY_JS, timeout=120_000)
+                if board.get("detail_chart"):
+                    page.locator(HOLDER, has_text=board["detail_chart"]).locator("table tbody tr").first.wait_for(
+                        timeout=60_000)
+                page.wait_for_timeout(500)
+                result = {
+                    "user": user["name"], "slug": board["slug"], "seconds": round(time.monotonic() - started, 2),
+                    "charts": page.locator(HOLDER).count(),
+                    "errors": [e.inner_text()[:200] for e in page.locator(ERRORS).all()],
+                    "title": page.locator("[data-test='editable-title'], .editable-title").first.inner_text()
+                    if page.locator("[data-test='editable-title'], .editable-title").count() else "",
+                    "text": page.locator("body").inner_text()[:3000],
+                }
+                detail = board.get("detail_chart")
+                if detail:
+                    rows = page.locator(HOLDER, has_text=detail).locator("table tbody tr")
+                    result["detail_rows"] = [
+                        [c.inner_text().strip() for c in row.locator("td").all()] for row in rows.all()[:200]
+                    ]
+                if board["slug"] in job.get("screenshot", []):
+                    path = f"{job['artifacts']}/{board['slug']}-{user['name']}.png"
+                    page.screenshot(path=path, full_page=True)
+                    result["screenshot"] = path
+                out.append(result)
+            ctx.close()
+        browser.close()
+    json.dump(out, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Render ``docs/quality.md`` (数据质量规则目录) from the rule catalogue itself.
+
+``python -m vaxdw.quality.docs`` or ``vaxdw quality-docs`` rewrites it; a unit test fails when the
+committed file differs from a fresh rendering.
+"""
+
+from __future__ import annotations
+
+from vaxdw.quality.catalogue import FAMILIES, Catalogue, Rule, load_catalogue
+from vaxdw.settings import PROJECT_ROOT
+
+SEVERITY_ZH = {"error": "错误（阻断上传）", "warn": "警告"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _check(rule: Rule) -> str:
+    if rule.expectation_type:
+        kwargs = ", ".join(f"{k}={v}" for k, v in (rule.expectation_kwargs or {}).items())
+        return f"`{rule.expectation_type}({kwargs})`"
+    return f"`{_cell(rule.unexpected_where or '')}`"
+
+
+def render_markdown(catalogue: Catalogue | None = None) -> str:
+    catalogue = catalogue or load_catalogue()
+    lines = [
+        "# 数据质量规则目录 (data-quality rule catalogue)",
+        "",
+        "Generated from `expectations/rules.yaml` by `vaxdw quality-docs` (`python -m vaxdw.quality.docs`);",
+        "do not edit by hand. The Great Expectations suites under `expectations/suites/<version>/` are generated",
+        "from the same catalogue. After every load the checkpoint validates the new batch (aggregate rules: the",
+        "whole table) with the rule set in force on the run date; results land in `dq.*`, the current state in",
+        "`dq.current_anomaly`, the report in `marts.rpt_dq_anomaly` (异常数据报表, `vaxdw anomalies`), the",
+        "upload gate in `marts.rpt_dq_upload_blocked` (severity 错误 blocks the national upload). Rules with a",
+        "repair action can be repaired in bulk (`vaxdw repair preview|apply|undo --rule ... --user ...`) into",
+        "the curated correction layer `curated.correction`; raw data is never edited.",
+        "",
+        "Configuration (dbt vars in `dbt_project/dbt_project.yml`, seed `ref_dq_required_field`):",
+        "required fields per region (most specific region of the managing unit wins), newborn age limit of the",
+        "duplicate check (`dq_newborn_max_age_months`, default 12, UNCONFIRMED), DTaP categories of the dropout",
+        "check, modified z-score threshold (3.5) and minimum months (6) of the outlier check.",
+        "",
+        "## 规则集版本 (rule set versions)",
+        "",
+        "| 版本 | 生效日期 | 失效日期 | 基于 | 规则数 | 说明 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rs in catalogue.rule_sets:
+        lines.append(
+            f"| {rs.version} | {rs.effective_from} | {rs.effective_to or '—'} | "
+            f"{_base(rs, catalogue)} | {len(rs.rules)} | {_cell(rs.description)} |"
+        )
+    for rs in reversed(catalogue.rule_sets):
+        lines += ["", f"## 规则集 {rs.version}", ""]
+        for family, family_zh in FAMILIES.items():
+            rules = [r for r in rs.rules if r.family == family]
+            if not rules:
+                continue
+            lines += [
+                f"### {family_zh} ({family})",
+                "",
+                "| 规则 | 名称 | 表 | 严重程度 | 依据 | 生效 | 状态 | 修复 | 检查 | 提示信息 |",
+                "|---|---|---|---|---|---|---|---|---|---|",
+            ]
+            for r in rules:
+                status = "待启用（未评估）" if r.status == "pending" else "启用"
+                scope = "（全表）" if r.scope == "all" else ""
+                repair = (f"批量修复 `{r.repair_action}`：" if r.repair_action else "") + _cell(r.repair_how)
+                period = f"{r.effective_from}–{r.effective_to or ''}"
+                lines.append(
+                    f"| `{r.id}` | {_cell(r.name_zh)} | `{r.table}`{scope} | {SEVERITY_ZH[r.severity]} | "
+                    f"{_cell(r.standard)} | {period} | {status} | {repair} | {_check(r)} | {_cell(r.message_zh)} |"
+                )
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _base(rule_set, catalogue: Catalogue) -> str:
+    earlier = [rs for rs in catalogue.rule_sets if rs.effective_from < rule_set.effective_from]
+    ids = {r.id for r in rule_set.rules}
+    for rs in reversed(earlier):
+        if {r.id for r in rs.rules} <= ids:
+            return rs.version
+    return "—"
+
+
+def main() -> None:
+    path = PROJECT_ROOT / "docs" / "quality.md"
+    path.write_text(render_markdown(), encoding="utf-8")
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

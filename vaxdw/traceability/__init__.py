@@ -1,0 +1,1 @@
+"""Vaccine traceability logic that is not SQL: FEFO allocation of planned outbound documents."""
