@@ -131,7 +131,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("The DAG run failed; see the log above.", file=sys.stderr)
         return proc.returncode
     print(pipeline.summary(warehouse, pipeline.latest_run_id(warehouse)))
-    return 0
+    from vaxdw.exchange.demo import run_exchange_dag
+
+    return run_exchange_dag(settings, warehouse)
 
 
 def _reset_warehouse(warehouse) -> None:
@@ -139,7 +141,7 @@ def _reset_warehouse(warehouse) -> None:
     from vaxdw.db import connect
 
     with connect(warehouse) as conn:
-        for schema in ("raw", "control", "staging", "intermediate", "marts", "seeds", "dq"):
+        for schema in ("raw", "control", "staging", "intermediate", "marts", "seeds", "dq", "exchange"):
             conn.execute(f"drop schema if exists {schema} cascade")
 
 
@@ -165,6 +167,7 @@ def cmd_docs_schema(args: argparse.Namespace) -> int:
 
 # Modules adding subcommands: each exposes ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
+    "vaxdw.exchange.cli",
     "vaxdw.quality.commands",
     "vaxdw.cli_event_reports",
     "vaxdw.cli_ops",

@@ -162,4 +162,7 @@ def summary(warehouse: PgParams, run_id: str) -> str:
     if files:
         lines += ["", "Statements written:"]
         lines += [f"  {f['path']}  ({f['rows']:,} rows)" for f in files]
+    from vaxdw.exchange.steps import summary_lines
+
+    lines += summary_lines(steps)
     return "\n".join(lines)

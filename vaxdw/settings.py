@@ -92,6 +92,8 @@ def get_settings() -> Settings:
         alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
+        # data exchange endpoints and limits (vaxdw/exchange/config.py)
+        extra={k: v for k, v in env.items() if k.startswith("VAXDW_EXCHANGE_")},
         superset_home=_env_path("VAXDW_SUPERSET_HOME", PROJECT_ROOT / ".superset"),
         superset_host=env.get("VAXDW_SUPERSET_HOST", "127.0.0.1"),
         superset_port=int(env.get("VAXDW_SUPERSET_PORT", "8088")),

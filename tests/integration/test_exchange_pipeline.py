@@ -1,0 +1,153 @@
+"""The exchange steps on a generated tiny province: uploads of recipients, vaccinations and staff to the
+simulated national system behind the quality gate, circulation to the collaborative platform, and the
+业务人员上传 statement — compared with independent pandas / SQL over the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import openpyxl
+import pandas as pd
+import psycopg
+import pytest
+
+from tests.integration.exchange_world import SECRET
+from vaxdw.db import connect
+from vaxdw.dbt_runner import run_dbt
+from vaxdw.exchange import steps
+from vaxdw.exchange.simulators.server_thread import ServerThread
+from vaxdw.exchange.simulators.upload_server import COLLAB_VALIDATORS, NIIS_VALIDATORS, create_app
+from vaxdw.extract_load import load_all
+from vaxdw.quality.checkpoint import run_checks
+from vaxdw.reports.staff_upload import query_staff_upload
+from vaxdw.settings import get_settings
+from vaxdw.simulator import generate
+
+
+@pytest.fixture(scope="module")
+def province(pg_admin, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exchange_pipeline")
+    names = ("src_exchange_pipeline", "wh_exchange_pipeline")
+    with psycopg.connect(pg_admin.url, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"drop database if exists {name} with (force)")
+            conn.execute(f"create database {name}")
+    source, warehouse = (replace(pg_admin, dbname=name) for name in names)
+    generate(source, scale="tiny", seed=11, children=300)
+    loads = load_all(source, warehouse, pipeline_run_id="exchange-test")
+    run_dbt(warehouse, ["build"])
+    run_checks(warehouse, [load.load_id for load in loads if load.rows_loaded], run_label="exchange-test")
+    niis = ServerThread(create_app(tmp / "niis.sqlite", SECRET, NIIS_VALIDATORS, "niis")).start()
+    collab = ServerThread(create_app(tmp / "collab.sqlite", SECRET, COLLAB_VALIDATORS, "collab")).start()
+    settings = replace(get_settings(), source_url=source.url, warehouse_url=warehouse.url, out_dir=tmp / "out",
+                       extra={"VAXDW_EXCHANGE_NIIS_URL": niis.url, "VAXDW_EXCHANGE_NIIS_SECRET": "test-secret",
+                              "VAXDW_EXCHANGE_COLLAB_URL": collab.url, "VAXDW_EXCHANGE_COLLAB_SECRET": "test-secret",
+                              "VAXDW_EXCHANGE_BATCH_SIZE": "250", "VAXDW_EXCHANGE_TIMEOUT_SECONDS": "10"})
+    try:
+        niis_step = steps.upload_national("exchange-test", settings, sleep=lambda s: None)
+        collab_step = steps.upload_circulation("exchange-test", settings, sleep=lambda s: None)
+        export_step = steps.export_exchange("exchange-test", settings)
+        niis_stats = httpx.get(f"{niis.url}/_admin/stats").json()
+    finally:
+        niis.stop()
+        collab.stop()
+    return {"warehouse": warehouse, "niis": niis_step, "collab": collab_step, "export": export_step,
+            "niis_stats": niis_stats, "settings": settings}
+
+
+def _frame(warehouse, sql: str, params=None) -> pd.DataFrame:
+    with connect(warehouse) as conn:
+        cur = conn.execute(sql, params)
+        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
+
+@pytest.mark.parametrize("category", ["recipient", "vaccination", "staff"])
+def test_records_failing_blocking_rules_are_held_back(province, category):
+    """Held back = the quality mart's blocked records (and, for doses, those of blocked recipients)."""
+    warehouse = province["warehouse"]
+    tables = {"recipient": ["dim_recipients", "chk_recipients"], "vaccination": ["fct_vaccinations",
+              "chk_vaccinations"], "staff": ["chk_staff"]}
+    blocked = set(_frame(warehouse, "select row_key from marts.rpt_dq_upload_blocked where table_name = any(%s)",
+                         (tables[category],))["row_key"])
+    if category == "vaccination":
+        recipients = set(_frame(warehouse, "select row_key from marts.rpt_dq_upload_blocked "
+                                           "where table_name = any(%s)", (tables["recipient"],))["row_key"])
+        doses = _frame(warehouse, "select vaccination_id::text as key, recipient_id::text as recipient "
+                                  "from marts.fct_vaccinations")
+        blocked |= set(doses.loc[doses["recipient"].isin(recipients), "key"])
+    held = _frame(warehouse, "select record_key, hold_reason from exchange.held_back where category = %s",
+                  (category,))
+    staged = _frame(warehouse, f"select {category}_id::text as key from staging.stg_ops__{category}")
+    assert set(held["record_key"]) == blocked & set(staged["key"])
+    if category != "staff":
+        assert len(held) > 0
+    assert held["hold_reason"].str.len().min() > 0 if len(held) else True
+
+
+def test_every_changed_record_is_accounted_for(province):
+    warehouse, step = province["warehouse"], province["niis"]
+    for category in ("recipient", "vaccination", "staff"):
+        staged = _frame(warehouse, f"select count(*) as n from staging.stg_ops__{category}")["n"][0]
+        items = _frame(warehouse, "select status, count(*) as n from exchange.upload_item where category = %s "
+                                  "group by status", (category,))
+        counts = dict(zip(items["status"], items["n"], strict=True))
+        assert sum(counts.values()) == staged, category  # one item per record: nothing dropped
+        assert set(counts) <= {"accepted", "rejected", "held_back"}
+        assert step["categories"][category]["enqueue"]["enqueued"] == staged
+    for row in step["reconciliation"]:
+        assert row["sent"] == row["accepted"] + row["rejected"] + row["in_flight"] and row["in_flight"] == 0
+    remote = {r["category"]: r for r in province["niis_stats"]["records"]}
+    accepted = _frame(warehouse, "select category, count(*) as n from exchange.upload_item "
+                                 "where target = 'niis' and status = 'accepted' group by category")
+    assert {c: remote[c]["creates"] for c in remote} == dict(zip(accepted["category"], accepted["n"], strict=True))
+    assert province["niis_stats"]["duplicate_creates"] == 0
+    for name, relation in (("stock_document", "marts.fct_stock_movements"),
+                           ("coldchain_equipment", "marts.dim_cold_chain_equipment")):
+        entry = step["categories"][name]
+        assert entry["enabled"] is True  # the traceability marts exist on main now
+        rows = _frame(warehouse, f"select count(*) as n from {relation}")["n"][0]
+        items = _frame(warehouse, "select count(*) as n from exchange.upload_item where category = %s", (name,))
+        assert items["n"][0] == rows == entry["enqueue"]["enqueued"]
+        assert entry["send"]["left_in_flight"] == 0
+
+
+def test_circulation_upload_feedback(province):
+    step = province["collab"]
+    send = step["categories"]["circulation"]["send"]
+    assert send["accepted"] > 0 and send["left_in_flight"] == 0
+    rejected = _frame(province["warehouse"], "select distinct error_code, error_message from exchange.upload_item "
+                                             "where category = 'circulation' and status = 'rejected'")
+    assert set(rejected["error_code"]) <= {"E101"}
+
+
+def test_staff_upload_report_equals_pandas(province):
+    warehouse = province["warehouse"]
+    staff = _frame(warehouse, "select staff_id::text as key, unit_id from staging.stg_ops__staff where not is_deleted")
+    units = _frame(warehouse, "select unit_id, county_code from marts.dim_unit")
+    items = _frame(warehouse, "select record_key as key, version, status, first_sent_at from exchange.upload_item "
+                              "where category = 'staff'")
+    sent = items[items["first_sent_at"].notna()].sort_values("version").groupby("key").tail(1)
+    frame = staff.merge(units, on="unit_id", how="left").merge(sent[["key", "status"]], on="key", how="left")
+    expected = frame.groupby("county_code").agg(
+        staff_total=("key", "size"), uploaded=("status", lambda s: int((s == "accepted").sum())),
+        failed=("status", lambda s: int((s == "rejected").sum()))).reset_index()
+    report = query_staff_upload(warehouse, level="county")
+    got = report.rows.set_index("region_code")[["staff_total", "uploaded", "failed"]].sort_index()
+    want = expected.set_index("county_code").sort_index()
+    assert (got.values == want.values).all() and list(got.index) == list(want.index)
+    assert report.totals["staff_total"] == len(staff)
+    assert report.totals["upload_rate"] == pytest.approx(report.totals["uploaded"] / len(staff))
+    assert len(report.failures) == report.totals["failed"]
+
+
+def test_staff_upload_statement_written(province):
+    files = [f for f in province["export"]["files"] if f["report"] == "业务人员上传统计表"]
+    assert len(files) == 2
+    report = query_staff_upload(province["warehouse"], level="county")
+    book = openpyxl.load_workbook(files[0]["path"])
+    assert book.sheetnames == ["业务人员上传", "上传失败明细"]
+    sheet = book["业务人员上传"]
+    total_row = next(c.row for (c,) in sheet.iter_rows(min_col=1, max_col=1) if c.value == "合计")
+    values = [c.value for c in sheet[total_row]]
+    assert values[2] == report.totals["staff_total"] and values[3] == report.totals["uploaded"]

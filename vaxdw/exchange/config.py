@@ -1,0 +1,107 @@
+"""Endpoints and limits of the exchange, from Settings (``VAXDW_EXCHANGE_*`` environment variables).
+
+Each remote system is an :class:`Endpoint`: base URL, application id and HMAC secret, TLS verification
+(``true``/``false`` or the path of a CA bundle), request timeout. The same client code talks to the real
+systems and to the simulators; only these values differ.
+
+| Variable | Meaning | Default |
+|---|---|---|
+| VAXDW_EXCHANGE_NIIS_URL / _APP_ID / _SECRET / _VERIFY | national system | unset (uploads skipped) |
+| VAXDW_EXCHANGE_COLLAB_URL / _APP_ID / _SECRET / _VERIFY | collaborative platform (circulation upload) | unset |
+| VAXDW_EXCHANGE_RECEIVER_SECRETS | JSON {sender app id: secret} accepted by the push receiver | {} |
+| VAXDW_EXCHANGE_COLDCHAIN_VENDORS | JSON list of {vendor, format, url, token, verify} | [] |
+| VAXDW_EXCHANGE_TIMEOUT_SECONDS | per request | 30 |
+| VAXDW_EXCHANGE_BATCH_SIZE | records per upload batch (remote limit 500) | 200 |
+| VAXDW_EXCHANGE_MAX_ATTEMPTS | tries per batch before it is left in flight for the next run | 5 |
+| VAXDW_EXCHANGE_BACKOFF_SECONDS | first retry delay; doubles each try, capped at 60 s | 2 |
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from vaxdw.settings import Settings, get_settings
+
+REMOTE_BATCH_LIMIT = 500
+REMOTE_BODY_LIMIT_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str
+    app_id: str
+    secret: str
+    verify: bool | str = True
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    batch_size: int = 200
+    max_attempts: int = 5
+    backoff_seconds: float = 2.0
+    backoff_cap_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class VendorFeed:
+    vendor: str
+    format: str  # 'json' or 'csv'
+    url: str
+    token: str = ""
+    verify: bool | str = True
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    niis: Endpoint | None = None
+    collab: Endpoint | None = None
+    receiver_secrets: dict[str, str] = field(default_factory=dict)
+    vendors: tuple[VendorFeed, ...] = ()
+    limits: Limits = Limits()
+
+
+def _verify(value: str | None) -> bool | str:
+    if value is None or value.lower() in ("", "true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    return value  # a CA bundle path
+
+
+def _endpoint(extra: dict[str, str], prefix: str, timeout: float) -> Endpoint | None:
+    url = extra.get(f"VAXDW_EXCHANGE_{prefix}_URL")
+    if not url:
+        return None
+    return Endpoint(
+        base_url=url.rstrip("/"),
+        app_id=extra.get(f"VAXDW_EXCHANGE_{prefix}_APP_ID", "610000"),
+        secret=extra.get(f"VAXDW_EXCHANGE_{prefix}_SECRET", ""),
+        verify=_verify(extra.get(f"VAXDW_EXCHANGE_{prefix}_VERIFY")),
+        timeout_seconds=timeout,
+    )
+
+
+def exchange_config(settings: Settings | None = None) -> ExchangeConfig:
+    extra = (settings or get_settings()).extra
+    timeout = float(extra.get("VAXDW_EXCHANGE_TIMEOUT_SECONDS", "30"))
+    vendors = tuple(
+        VendorFeed(
+            vendor=v["vendor"], format=v["format"], url=v["url"].rstrip("/"), token=v.get("token", ""),
+            verify=_verify(str(v.get("verify", "true"))), timeout_seconds=timeout,
+        )
+        for v in json.loads(extra.get("VAXDW_EXCHANGE_COLDCHAIN_VENDORS", "[]"))
+    )
+    return ExchangeConfig(
+        niis=_endpoint(extra, "NIIS", timeout),
+        collab=_endpoint(extra, "COLLAB", timeout),
+        receiver_secrets=json.loads(extra.get("VAXDW_EXCHANGE_RECEIVER_SECRETS", "{}")),
+        vendors=vendors,
+        limits=Limits(
+            batch_size=min(int(extra.get("VAXDW_EXCHANGE_BATCH_SIZE", "200")), REMOTE_BATCH_LIMIT),
+            max_attempts=int(extra.get("VAXDW_EXCHANGE_MAX_ATTEMPTS", "5")),
+            backoff_seconds=float(extra.get("VAXDW_EXCHANGE_BACKOFF_SECONDS", "2")),
+        ),
+    )

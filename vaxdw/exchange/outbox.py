@@ -1,0 +1,362 @@
+"""The upload outbox: changed records → items with stable idempotency keys → batches → per-record feedback.
+
+Guarantees (tested against the simulators under faults, tests/integration/test_exchange_upload_faults.py):
+- every enqueued record version is an ``exchange.upload_item`` row written in the same transaction as the
+  watermark move, so nothing changed is skipped and nothing is enqueued twice;
+- an item is marked ``in_flight`` (and committed) *before* its batch is posted; a crash, a timeout or a lost
+  response leaves it in flight, and the next run posts it again with the same idempotency key, which the
+  remote answers from its idempotency store: a record is never created twice;
+- one item per record is in flight at a time, versions go out in order; a newer version supersedes an older
+  one that was never sent;
+- feedback (accepted / rejected with code and message) is stored per item; ``exchange.reconciliation``
+  shows sent = accepted + rejected + in flight per category and day.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+
+from vaxdw.db import PgParams, connect
+from vaxdw.exchange.categories import CATEGORIES, Category
+from vaxdw.exchange.client import BatchRefused, TransientError, UploadClient
+from vaxdw.exchange.config import Limits
+from vaxdw.exchange.gate import held_back_reasons
+from vaxdw.exchange.schema import ensure_schema
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], None]
+Hook = Callable[[str, list[int]], None]
+
+
+@dataclass
+class EnqueueResult:
+    category: str
+    enabled: bool
+    candidates: int = 0
+    enqueued: int = 0
+    held_back: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+
+
+@dataclass
+class SendResult:
+    category: str
+    batches: int = 0
+    items_sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    retries: int = 0
+    left_in_flight: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def relations_exist(conn: psycopg.Connection, names: tuple[str, ...]) -> bool:
+    return all(conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] for name in names)
+
+
+def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
+    """Turn the category's changed rows into queued (or held-back) items; move the watermark."""
+    with connect(warehouse, autocommit=True) as conn:
+        ensure_schema(conn)
+        if not relations_exist(conn, category.requires):
+            return EnqueueResult(category.name, enabled=False)
+    held = held_back_reasons(warehouse, category.gate_table, category.name)
+    with connect(warehouse, autocommit=True) as conn, conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.exchange.enqueue.' || %s))",
+                     (category.target + category.name,))
+        row = conn.execute("select last_load_id from exchange.watermark where target = %s and category = %s",
+                           (category.target, category.name)).fetchone()
+        wm = row[0] if row else 0
+        new_wm = wm
+        if category.max_load_sql:
+            new_wm = conn.execute(category.max_load_sql).fetchone()[0] or wm
+        conn.execute("""
+            create temp table cand (record_key text primary key, load_id bigint, payload jsonb,
+                                    content_hash text) on commit drop;
+            create temp table held (record_key text primary key, reason text) on commit drop;
+        """)
+        conn.execute(f"insert into cand (record_key, load_id, payload) {category.changed_sql} "
+                     "on conflict (record_key) do nothing", {"wm": wm})
+        conn.execute("update cand set content_hash = md5(payload::text)")
+        with conn.cursor().copy("copy held (record_key, reason) from stdin") as copy:
+            for key, reason in held.items():
+                copy.write_row((key, reason))
+        params = {"target": category.target, "category": category.name}
+        conn.execute("""
+            create temp table latest on commit drop as
+            select distinct on (record_key) record_key, item_id, version, content_hash, status
+            from exchange.upload_item
+            where target = %(target)s and category = %(category)s
+              and record_key in (select record_key from cand)
+            order by record_key, version desc
+        """, params)
+        candidates = conn.execute("select count(*) from cand").fetchone()[0]
+        # A held-back item whose record now passes the gate (same content) is released.
+        conn.execute("""
+            update exchange.upload_item as item set status = 'queued', hold_reason = null
+            from latest
+            inner join cand on cand.record_key = latest.record_key and cand.content_hash = latest.content_hash
+            where item.item_id = latest.item_id and latest.status = 'held_back'
+              and not exists (select 1 from held where held.record_key = latest.record_key)
+        """)
+        conn.execute("""
+            create temp table changed on commit drop as
+            select cand.*, coalesce(latest.version, 0) + 1 as version
+            from cand
+            left join latest on cand.record_key = latest.record_key
+            where latest.record_key is null or latest.content_hash <> cand.content_hash
+        """)
+        superseded = conn.execute("""
+            update exchange.upload_item as item set status = 'superseded'
+            where target = %(target)s and category = %(category)s and status in ('queued', 'held_back')
+              and record_key in (select record_key from changed)
+        """, params).rowcount
+        inserted = conn.execute("""
+            insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key, version,
+                                              content_hash, payload, source_load_id, status, hold_reason)
+            select %(target)s, %(category)s, changed.record_key, %(category)s || ':' || changed.record_key,
+                   %(target)s || ':' || %(category)s || ':' || changed.record_key || ':v' || changed.version,
+                   changed.version, changed.content_hash, changed.payload, changed.load_id,
+                   case when held.record_key is null then 'queued' else 'held_back' end, held.reason
+            from changed
+            left join held on changed.record_key = held.record_key
+        """, params).rowcount
+        held_count = conn.execute("select count(*) from changed inner join held using (record_key)").fetchone()[0]
+        conn.execute("""
+            insert into exchange.watermark (target, category, last_load_id) values (%(target)s, %(category)s, %(wm)s)
+            on conflict (target, category) do update set last_load_id = excluded.last_load_id, updated_at = now()
+        """, {**params, "wm": new_wm})
+    if inserted:
+        with connect(warehouse, autocommit=True) as conn:
+            conn.execute("analyze exchange.upload_item")  # fresh statistics for the sender's queries
+    return EnqueueResult(category.name, True, candidates, inserted, held_count, candidates - inserted, superseded)
+
+
+_NEXT_BATCH_SQL = """
+with eligible as (
+    select item.item_id
+    from exchange.upload_item as item
+    where item.target = %(target)s and item.category = %(category)s
+      and (item.status = 'in_flight'
+           or (item.status = 'queued' and not exists (
+                select 1 from exchange.upload_item as older
+                where older.target = item.target and older.category = item.category
+                  and older.record_key = item.record_key and older.version < item.version
+                  and older.status = 'in_flight')))
+    order by (item.status = 'in_flight') desc, item.item_id
+    limit %(limit)s
+    for update skip locked
+)
+update exchange.upload_item as item set
+    status = 'in_flight',
+    batch_id = %(batch_id)s,
+    op = coalesce(item.op, case when exists (
+        select 1 from exchange.upload_item as done
+        where done.target = item.target and done.category = item.category
+          and done.record_key = item.record_key and done.status = 'accepted') then 'update' else 'create' end),
+    first_sent_at = coalesce(item.first_sent_at, now()),
+    last_sent_at = now()
+from eligible
+where item.item_id = eligible.item_id
+returning item.item_id, item.record_id, item.idempotency_key, item.op, item.version, item.payload
+"""
+
+
+def _take_batch(conn: psycopg.Connection, category: Category, limit: int) -> tuple[str, list[tuple]]:
+    batch_id = f"{category.target}-{category.name}-{uuid.uuid4().hex[:16]}"
+    with conn.transaction():
+        rows = conn.execute(_NEXT_BATCH_SQL, {"target": category.target, "category": category.name,
+                                              "limit": limit, "batch_id": batch_id}).fetchall()
+        if rows:
+            conn.execute(
+                "insert into exchange.upload_batch (batch_id, target, category, status, record_count) "
+                "values (%s, %s, %s, 'sending', %s)", (batch_id, category.target, category.name, len(rows)))
+    return batch_id, rows
+
+
+def _store_feedback(conn: psycopg.Connection, batch_id: str, rows: list[tuple], response: dict,
+                    attempts: int) -> tuple[int, int]:
+    by_key = {row[2]: row[0] for row in rows}
+    ids, statuses, codes, messages = [], [], [], []
+    seen: set[int] = set()
+    for result in response["results"]:
+        item_id = by_key.get(result.get("idempotency_key")) if isinstance(result, dict) else None
+        status = result.get("status") if isinstance(result, dict) else None
+        if item_id is None or item_id in seen or status not in ("accepted", "rejected"):
+            log.warning("batch %s: ignoring result %s", batch_id, result)
+            continue
+        seen.add(item_id)
+        ids.append(item_id)
+        statuses.append(status)
+        codes.append(result.get("code") if status == "rejected" else None)
+        messages.append(result.get("message") if status == "rejected" else None)
+    with conn.transaction():
+        conn.execute("""
+            with results as (
+                select * from unnest(%(ids)s::bigint[], %(statuses)s::text[], %(codes)s::text[],
+                                     %(messages)s::text[]) as r (item_id, status, code, message)
+            ),
+            feedback as (
+                insert into exchange.upload_feedback (item_id, batch_id, status, code, message)
+                select item_id, %(batch_id)s, status, code, message from results
+            )
+            update exchange.upload_item as item
+            set status = results.status, error_code = results.code, error_message = results.message,
+                feedback_at = now(), attempts = item.attempts + %(attempts)s
+            from results
+            where item.item_id = results.item_id
+        """, {"ids": ids, "statuses": statuses, "codes": codes, "messages": messages, "batch_id": batch_id,
+              "attempts": attempts})
+        conn.execute("update exchange.upload_batch set status = 'acknowledged', finished_at = now(), "
+                     "attempts = %s, http_status = 200 where batch_id = %s", (attempts, batch_id))
+    return statuses.count("accepted"), statuses.count("rejected")
+
+
+def send_pending(warehouse: PgParams, client: UploadClient, category: Category, limits: Limits,
+                 sleep: Sleep = time.sleep, after_send: Hook | None = None,
+                 max_batches: int | None = None) -> SendResult:
+    """Post the category's in-flight and queued items in batches until none is left or the remote fails.
+
+    ``sleep`` is the backoff's sleep (tests pass a recorder); ``after_send(batch_id, item_ids)`` runs after
+    the remote answered and before the feedback is stored (tests raise there to simulate a crash).
+    """
+    result = SendResult(category.name)
+    with connect(warehouse, autocommit=True) as conn:
+        ensure_schema(conn)
+        while max_batches is None or result.batches < max_batches:
+            batch_id, rows = _take_batch(conn, category, limits.batch_size)
+            if not rows:
+                break
+            body = {
+                "batch_id": batch_id,
+                "category": category.name,
+                "records": [
+                    {"record_id": r[1], "idempotency_key": r[2], "op": r[3], "version": r[4], "data": r[5]}
+                    for r in rows
+                ],
+            }
+            result.batches += 1
+            result.items_sent += len(rows)
+            response, attempts = None, 0
+            while attempts < limits.max_attempts:
+                attempts += 1
+                try:
+                    response = client.post_batch(category.name, body)
+                    break
+                except TransientError as exc:
+                    log.info("batch %s attempt %d: %s", batch_id, attempts, exc)
+                    last_error = str(exc)
+                    if attempts < limits.max_attempts:
+                        result.retries += 1
+                        sleep(min(limits.backoff_cap_seconds, limits.backoff_seconds * 2 ** (attempts - 1)))
+                except BatchRefused as exc:
+                    _refuse(conn, batch_id, rows, exc, attempts)
+                    if exc.http_status in (401, 403):
+                        result.errors.append(f"{batch_id}: {exc}")
+                        return _finish(conn, category, result)
+                    result.rejected += len(rows)
+                    response = "refused"
+                    break
+            if response == "refused":
+                continue
+            if response is None:
+                with conn.transaction():
+                    conn.execute("update exchange.upload_batch set status = 'failed', finished_at = now(), "
+                                 "attempts = %s, error = %s where batch_id = %s", (attempts, last_error, batch_id))
+                result.errors.append(f"{batch_id}: gave up after {attempts} attempts: {last_error}")
+                break  # the remote is down: the items stay in flight for the next run
+            if after_send is not None:
+                after_send(batch_id, [r[0] for r in rows])
+            accepted, rejected = _store_feedback(conn, batch_id, rows, response, attempts)
+            result.accepted += accepted
+            result.rejected += rejected
+    return _finish_params(warehouse, category, result)
+
+
+def _refuse(conn: psycopg.Connection, batch_id: str, rows: list[tuple], exc: BatchRefused, attempts: int) -> None:
+    """A 4xx for the whole batch. Auth errors leave the items in flight (configuration to fix, then resend);
+    a refused body (400/413) is the batch's verdict: every item is rejected with the remote's code."""
+    with conn.transaction():
+        conn.execute("update exchange.upload_batch set status = 'refused', finished_at = now(), attempts = %s, "
+                     "http_status = %s, error = %s where batch_id = %s",
+                     (attempts, exc.http_status, f"{exc.code}: {exc.message}", batch_id))
+        if exc.http_status in (401, 403):
+            return
+        for row in rows:
+            conn.execute("insert into exchange.upload_feedback (item_id, batch_id, status, code, message) "
+                         "values (%s, %s, 'rejected', %s, %s)", (row[0], batch_id, exc.code, exc.message))
+            conn.execute("update exchange.upload_item set status = 'rejected', error_code = %s, "
+                         "error_message = %s, feedback_at = now() where item_id = %s",
+                         (exc.code, exc.message, row[0]))
+
+
+def _finish(conn: psycopg.Connection, category: Category, result: SendResult) -> SendResult:
+    result.left_in_flight = conn.execute(
+        "select count(*) from exchange.upload_item where target = %s and category = %s and status = 'in_flight'",
+        (category.target, category.name)).fetchone()[0]
+    return result
+
+
+def _finish_params(warehouse: PgParams, category: Category, result: SendResult) -> SendResult:
+    with connect(warehouse, autocommit=True) as conn:
+        return _finish(conn, category, result)
+
+
+def resend(warehouse: PgParams, category_name: str, record_keys: list[str] | None = None,
+           codes: list[str] | None = None) -> int:
+    """Queue rejected records again as new items (new version, new idempotency key, same content).
+
+    For rejections fixed on the remote side (e.g. a code table updated there); data errors are corrected in
+    the source system and arrive as a new version by themselves. Only a record's latest item is resent.
+    """
+    category = CATEGORIES[category_name]
+    with connect(warehouse, autocommit=True) as conn, conn.transaction():
+        ensure_schema(conn)
+        return conn.execute("""
+            with latest as (
+                select distinct on (record_key) *
+                from exchange.upload_item
+                where target = %(target)s and category = %(category)s
+                order by record_key, version desc
+            )
+            insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key, version,
+                                              content_hash, payload, source_load_id, status, resend_of)
+            select target, category, record_key, record_id,
+                   target || ':' || category || ':' || record_key || ':v' || (version + 1),
+                   version + 1, content_hash, payload, source_load_id, 'queued', item_id
+            from latest
+            where status = 'rejected'
+              and (%(keys)s::text[] is null or record_key = any(%(keys)s::text[]))
+              and (%(codes)s::text[] is null or error_code = any(%(codes)s::text[]))
+        """, {"target": category.target, "category": category.name, "keys": record_keys, "codes": codes}).rowcount
+
+
+def reconciliation(warehouse: PgParams) -> list[dict]:
+    with connect(warehouse, autocommit=True) as conn:
+        ensure_schema(conn)
+        cur = conn.execute("select * from exchange.reconciliation order by target, category, sent_date")
+        names = [d.name for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def status_counts(warehouse: PgParams) -> dict[str, dict[str, int]]:
+    with connect(warehouse, autocommit=True) as conn:
+        ensure_schema(conn)
+        out: dict[str, dict[str, int]] = {}
+        for category, status, n in conn.execute(
+                "select target || '/' || category, status, count(*) from exchange.upload_item group by 1, 2"):
+            out.setdefault(category, {})[status] = n
+    return out
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

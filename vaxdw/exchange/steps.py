@@ -1,0 +1,137 @@
+"""The exchange DAG's steps, each a plain function of (run_id, settings) recording its counts in
+``control.pipeline_step`` (steps named ``exchange_*``), like the main pipeline's steps.
+
+receive_pushes (inbox → raw) and pull_coldchain (vendors → raw) → build_exchange_marts (dbt, exchange
+models) → upload_national (five categories) · upload_circulation · raise_coldchain_alerts · export_exchange.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from vaxdw.db import resolve
+from vaxdw.exchange import coldchain, inbox, outbox
+from vaxdw.exchange.categories import CATEGORIES, NIIS_ORDER
+from vaxdw.exchange.client import UploadClient
+from vaxdw.exchange.config import exchange_config
+from vaxdw.pipeline import record_step
+from vaxdw.settings import Settings, get_settings
+
+EXCHANGE_MODELS = ["stg_collab__item", "stg_coldchain__reading", "stg_coldchain__device", "dim_collab_product",
+                   "dim_collab_specification", "dim_collab_batch", "fct_collab_purchase_inbound",
+                   "fct_coldchain_readings", "rpt_coldchain_excursions", "rpt_coldchain_devices"]
+
+
+def receive_pushes(run_id: str, settings: Settings | None = None) -> dict:
+    _, warehouse = resolve(settings or get_settings())
+    return record_step(warehouse, run_id, "exchange_receive", inbox.load_inbox(warehouse))
+
+
+def pull_coldchain(run_id: str, settings: Settings | None = None) -> dict:
+    settings = settings or get_settings()
+    _, warehouse = resolve(settings)
+    feeds = [coldchain.pull_vendor(warehouse, feed) for feed in exchange_config(settings).vendors]
+    return record_step(warehouse, run_id, "exchange_coldchain_pull", {"vendors": feeds})
+
+
+def build_exchange_marts(run_id: str, settings: Settings | None = None) -> dict:
+    from vaxdw.dbt_runner import run_dbt
+
+    _, warehouse = resolve(settings or get_settings())
+    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS])
+    return record_step(warehouse, run_id, "exchange_dbt", {"models_built": result.models_built,
+                                                           "tests_passed": result.tests_passed,
+                                                           "tests_failed": result.tests_failed})
+
+
+def _upload(run_id: str, settings: Settings | None, target: str, names: tuple[str, ...], step: str,
+            sleep=time.sleep) -> dict:
+    settings = settings or get_settings()
+    _, warehouse = resolve(settings)
+    config = exchange_config(settings)
+    endpoint = config.niis if target == "niis" else config.collab
+    categories = {}
+    for name in names:
+        category = CATEGORIES[name]
+        enqueued = outbox.enqueue_changes(warehouse, category)
+        entry = {"enabled": enqueued.enabled, "enqueue": enqueued}
+        if enqueued.enabled and endpoint is not None:
+            with UploadClient(endpoint) as client:
+                entry["send"] = outbox.send_pending(warehouse, client, category, config.limits, sleep=sleep)
+        elif endpoint is None:
+            entry["send"] = "endpoint not configured"
+        categories[name] = entry
+    recon = [r for r in outbox.reconciliation(warehouse) if r["target"] == target]
+    return record_step(warehouse, run_id, step, {"categories": categories, "reconciliation": recon})
+
+
+def upload_national(run_id: str, settings: Settings | None = None, sleep=time.sleep) -> dict:
+    return _upload(run_id, settings, "niis", NIIS_ORDER, "exchange_upload_niis", sleep)
+
+
+def upload_circulation(run_id: str, settings: Settings | None = None, sleep=time.sleep) -> dict:
+    return _upload(run_id, settings, "collab", ("circulation",), "exchange_upload_collab", sleep)
+
+
+def raise_coldchain_alerts(run_id: str, settings: Settings | None = None) -> dict:
+    _, warehouse = resolve(settings or get_settings())
+    return record_step(warehouse, run_id, "exchange_alerts", coldchain.raise_alerts(warehouse))
+
+
+def export_exchange(run_id: str, settings: Settings | None = None) -> dict:
+    from vaxdw.reports.exchange_exports import default_exports
+
+    settings = settings or get_settings()
+    _, warehouse = resolve(settings)
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    files = default_exports(warehouse, settings.out_dir, date(2000, 1, 1), date.today())
+    return record_step(warehouse, run_id, "exchange_export", {"files": files})
+
+
+def summary_lines(steps: dict) -> list[str]:
+    """Lines for ``pipeline.summary`` from the exchange steps of a run (empty when there are none)."""
+    lines: list[str] = []
+    receive = steps.get("exchange_receive")
+    if receive:
+        lines += ["", "Collaborative platform pushes (inbox → raw):",
+                  f"  inbox by status {receive['inbox_by_status']}; items loaded {receive['items_loaded']:,};"
+                  f" items rejected (total) {receive['items_rejected_total']:,}"]
+    pull = steps.get("exchange_coldchain_pull")
+    if pull:
+        lines += ["", "Cold-chain temperature feeds:"]
+        lines += [f"  vendor {v['vendor']}: devices {v['devices']}, readings {v['readings']:,},"
+                  f" rejected rows {v['rejected']}" for v in pull["vendors"]]
+    alerts = steps.get("exchange_alerts")
+    if alerts:
+        lines.append(f"  alert events raised: excursions {alerts['excursion_alerts']},"
+                     f" stopped devices {alerts['stopped_alerts']}")
+    for step, title in (("exchange_upload_niis", "Uploads to the national system (国家免疫规划信息管理系统):"),
+                        ("exchange_upload_collab", "Circulation upload (全国疫苗协同服务平台):")):
+        upload = steps.get(step)
+        if not upload:
+            continue
+        lines += ["", title]
+        for name, entry in upload["categories"].items():
+            if not entry["enabled"]:
+                lines.append(f"  {name:<20} disabled (its marts do not exist yet)")
+                continue
+            enq, send = entry["enqueue"], entry.get("send")
+            text = f"  {name:<20} enqueued {enq['enqueued']:>7,} held back {enq['held_back']:>5,}"
+            if isinstance(send, dict):
+                text += (f"  sent {send['items_sent']:>7,} in {send['batches']} batches, accepted {send['accepted']:,},"
+                         f" rejected {send['rejected']:,}, retries {send['retries']}, in flight {send['left_in_flight']}")
+            else:
+                text += f"  ({send})"
+            lines.append(text)
+        for row in upload["reconciliation"]:
+            ok = "balances" if row["sent"] == row["accepted"] + row["rejected"] + row["in_flight"] \
+                and row["status_mismatches"] == 0 else "DOES NOT BALANCE"
+            lines.append(f"    reconciliation {row['category']:<14} {row['sent_date']}: sent {row['sent']:,} ="
+                         f" accepted {row['accepted']:,} + rejected {row['rejected']:,}"
+                         f" + in flight {row['in_flight']:,}  {ok}")
+    files = steps.get("exchange_export", {}).get("files", [])
+    if files:
+        lines += ["", "Exchange statements written:"]
+        lines += [f"  {f['path']}  ({f['rows']:,} rows)" for f in files]
+    return lines
