@@ -18,7 +18,7 @@ from vaxdw.db import PgParams, connect
 log = logging.getLogger(__name__)
 
 # Exchange uploads are built on another branch: counted only when this table exists, by its status column.
-EXCHANGE_TABLE = "exchange.upload"
+EXCHANGE_TABLE = "exchange.upload_item"  # status: queued, in_flight, accepted, rejected, …
 SLOW_QUERY_MS = 5000
 
 
