@@ -10,6 +10,7 @@ systems and to the simulators; only these values differ.
 | VAXDW_EXCHANGE_COLLAB_URL / _APP_ID / _SECRET / _VERIFY | collaborative platform (circulation upload) | unset |
 | VAXDW_EXCHANGE_RECEIVER_SECRETS | JSON {sender app id: secret} accepted by the push receiver | {} |
 | VAXDW_EXCHANGE_COLDCHAIN_VENDORS | JSON list of {vendor, format, url, token, verify} | [] |
+| VAXDW_EXCHANGE_CATEGORIES | comma-separated upload categories to run | all |
 | VAXDW_EXCHANGE_TIMEOUT_SECONDS | per request | 30 |
 | VAXDW_EXCHANGE_BATCH_SIZE | records per upload batch (remote limit 500) | 200 |
 | VAXDW_EXCHANGE_MAX_ATTEMPTS | tries per batch before it is left in flight for the next run | 5 |
@@ -61,6 +62,7 @@ class ExchangeConfig:
     receiver_secrets: dict[str, str] = field(default_factory=dict)
     vendors: tuple[VendorFeed, ...] = ()
     limits: Limits = Limits()
+    categories: tuple[str, ...] | None = None  # None = every category
 
 
 def _verify(value: str | None) -> bool | str:
@@ -99,6 +101,8 @@ def exchange_config(settings: Settings | None = None) -> ExchangeConfig:
         collab=_endpoint(extra, "COLLAB", timeout),
         receiver_secrets=json.loads(extra.get("VAXDW_EXCHANGE_RECEIVER_SECRETS", "{}")),
         vendors=vendors,
+        categories=tuple(c.strip() for c in extra["VAXDW_EXCHANGE_CATEGORIES"].split(",") if c.strip())
+        if extra.get("VAXDW_EXCHANGE_CATEGORIES") else None,
         limits=Limits(
             batch_size=min(int(extra.get("VAXDW_EXCHANGE_BATCH_SIZE", "200")), REMOTE_BATCH_LIMIT),
             max_attempts=int(extra.get("VAXDW_EXCHANGE_MAX_ATTEMPTS", "5")),

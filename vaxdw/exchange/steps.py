@@ -54,6 +54,9 @@ def _upload(run_id: str, settings: Settings | None, target: str, names: tuple[st
     categories = {}
     for name in names:
         category = CATEGORIES[name]
+        if config.categories is not None and name not in config.categories:
+            categories[name] = {"enabled": False, "skipped": "not in VAXDW_EXCHANGE_CATEGORIES"}
+            continue
         enqueued = outbox.enqueue_changes(warehouse, category)
         entry = {"enabled": enqueued.enabled, "enqueue": enqueued}
         if enqueued.enabled and endpoint is not None:
@@ -114,7 +117,7 @@ def summary_lines(steps: dict) -> list[str]:
         lines += ["", title]
         for name, entry in upload["categories"].items():
             if not entry["enabled"]:
-                lines.append(f"  {name:<20} disabled (its marts do not exist yet)")
+                lines.append(f"  {name:<20} {entry.get('skipped') or 'disabled (its marts do not exist yet)'}")
                 continue
             enq, send = entry["enqueue"], entry.get("send")
             text = f"  {name:<20} enqueued {enq['enqueued']:>7,} held back {enq['held_back']:>5,}"
