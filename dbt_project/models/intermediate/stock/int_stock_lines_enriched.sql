@@ -1,3 +1,8 @@
+-- The staging views pick the latest version per key with a window function; the planner badly
+-- underestimates their row counts and picked nested loops over stock lines × documents (a build that did
+-- not finish in 15 minutes on one seed). Hash joins are right for every size here.
+{{ config(pre_hook="set enable_nestloop = off", post_hook="reset enable_nestloop") }}
+
 with lines as (
 
     select * from {{ ref('stg_ops__stock_line') }}
