@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from vaxdw.db import PgParams, connect
-
-LEVELS = ("province", "city", "county", "township", "unit")
-LEVEL_LABELS = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)", "unit": "接种单位"}
-REGISTER_GROUP_LABELS = {"in_register": "在册", "off_register": "离册", "temporary": "临时", "deleted": "删除"}
+# The levels, their labels, region names and period labels are the ones every report shares.
+from vaxdw.reports.common import (  # noqa: F401  (re-exported for the event reports)
+    LEVEL_LABELS,
+    LEVELS,
+    REGISTER_GROUP_LABELS,
+    period_label,
+    region_label,
+)
 
 
 def level_columns(level: str, prefix: str = "unit_") -> tuple[str, str]:
@@ -37,19 +40,3 @@ def region_clause(region_code: str | None, prefix: str = "unit_") -> tuple[str, 
 def check_period(date_from: date, date_to: date) -> None:
     if date_from > date_to:
         raise ValueError(f"开始日期 {date_from} 晚于结束日期 {date_to}")
-
-
-def region_label(params: PgParams, region_code: str | None) -> str:
-    if not region_code:
-        return "全省"
-    with connect(params) as conn:
-        row = conn.execute(
-            "select region_name from marts.dim_region where region_code = %s "
-            "union all select unit_name from marts.dim_unit where unit_id = %s limit 1",
-            (region_code, region_code),
-        ).fetchone()
-    return f"{row[0]}（{region_code}）" if row else region_code
-
-
-def period_label(date_from: date, date_to: date) -> str:
-    return f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}"
