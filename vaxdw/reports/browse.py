@@ -7,7 +7,12 @@ Only whitelisted column names go into SQL text; user values are query parameters
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+
+import pandas as pd
+
+from vaxdw.db import PgParams, connect
 
 # The levels, their labels, region names and period labels are the ones every report shares.
 from vaxdw.reports.common import (  # noqa: F401  (re-exported for the event reports)
@@ -40,3 +45,28 @@ def region_clause(region_code: str | None, prefix: str = "unit_") -> tuple[str, 
 def check_period(date_from: date, date_to: date) -> None:
     if date_from > date_to:
         raise ValueError(f"开始日期 {date_from} 晚于结束日期 {date_to}")
+
+
+def rows_and_totals(params: PgParams, detail_table: str, measures: str, where: str,
+                    query_params: dict[str, object], level: str, count_columns: list[str],
+                    add_rates: Callable[[pd.DataFrame], pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+    """One row per region at ``level`` plus the grand total, both from the same detail rows.
+
+    ``measures`` is the SQL select list producing ``count_columns``; ``add_rates`` adds the rate columns
+    (to the rows and to the total, so the total's rates are ratios of totals, never sums of rates).
+    """
+    code_column, name_column = level_columns(level)
+    with connect(params) as conn:
+        records = conn.execute(
+            f"select {code_column} as region_code, max({name_column}) as region_name, {measures} "
+            f"from {detail_table} where {where} group by {code_column} order by {code_column}",
+            query_params,
+        ).fetchall()
+        total = conn.execute(f"select {measures} from {detail_table} where {where}", query_params).fetchone()
+    rows = pd.DataFrame(records, columns=["region_code", "region_name", *count_columns])
+    for column in count_columns:
+        rows[column] = rows[column].astype("int64")
+    totals_frame = add_rates(pd.DataFrame([total], columns=count_columns))
+    totals = {k: (None if pd.isna(v) else float(v) if k.endswith("rate") else int(v))
+              for k, v in totals_frame.iloc[0].items()}
+    return add_rates(rows), totals

@@ -20,15 +20,14 @@ from vaxdw.reports.browse import (
     LEVEL_LABELS,
     REGISTER_GROUP_LABELS,
     check_period,
-    level_columns,
     period_label,
     region_clause,
     region_label,
+    rows_and_totals,
 )
 
 DETAIL_TABLE = "marts.rpt_observation_detail"
 COUNT_COLUMNS = ["visits", "recorded", "completed", "with_aefi"]
-ROW_COLUMNS = ["region_code", "region_name", *COUNT_COLUMNS]
 MEASURES = """
     count(*) as visits,
     count(*) filter (where is_observation_recorded) as recorded,
@@ -73,22 +72,9 @@ def query_observation(
     register_groups: Sequence[str] | None = None,
 ) -> ObservationReport:
     check_period(date_from, date_to)
-    code_column, name_column = level_columns(level)
     where, query_params = where_clause(region_code, date_from, date_to, register_groups)
-    with connect(params) as conn:
-        records = conn.execute(
-            f"select {code_column} as region_code, max({name_column}) as region_name, {MEASURES} "
-            f"from {DETAIL_TABLE} where {where} group by {code_column} order by {code_column}",
-            query_params,
-        ).fetchall()
-        total = conn.execute(f"select {MEASURES} from {DETAIL_TABLE} where {where}", query_params).fetchone()
-    rows = pd.DataFrame(records, columns=ROW_COLUMNS)
-    for column in COUNT_COLUMNS:
-        rows[column] = rows[column].astype("int64")
-    rows = _rates(rows)
-    totals_frame = _rates(pd.DataFrame([total], columns=COUNT_COLUMNS))
-    totals = {k: (None if pd.isna(v) else float(v) if k.endswith("rate") else int(v))
-              for k, v in totals_frame.iloc[0].items()}
+    rows, totals = rows_and_totals(params, DETAIL_TABLE, MEASURES, where, query_params, level, COUNT_COLUMNS,
+                                   _rates)
     filters = {
         "浏览级别": LEVEL_LABELS[level],
         "统计范围": region_label(params, region_code),
