@@ -180,6 +180,7 @@ COMMAND_MODULES: list[str] = [
     "vaxdw.access.commands",
     "vaxdw.cli_obstetric",
     "vaxdw.bi.commands",
+    "vaxdw.audit.commands",
 ]
 
 
@@ -255,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if getattr(args, "user", None):  # a named user of a restricted command: audit the login
+        from vaxdw.audit.login import run_audited
+        from vaxdw.db import resolve
+
+        return run_audited(resolve(get_settings())[1], args, list(argv if argv is not None else sys.argv[1:]),
+                           args.func)
     return args.func(args)
 
 

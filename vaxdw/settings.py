@@ -56,6 +56,9 @@ class Settings:
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
+    # Audit trail retention (vaxdw.audit.retention): rows older than this many days are purged; at least
+    # 180 (six months, 网络安全法/等保三级); default 1095 (three years).
+    audit_retention_days: int = 1095
     # Superset (vaxdw/bi): state folder (generated config, secret key, admin and user passwords, log,
     # pid), bind address, admin user name and password (generated into the state folder when unset).
     superset_home: Path = PROJECT_ROOT / ".superset"
@@ -92,6 +95,7 @@ def get_settings() -> Settings:
         alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
+        audit_retention_days=int(env.get("VAXDW_AUDIT_RETENTION_DAYS", "1095")),
         # data exchange endpoints and limits (vaxdw/exchange/config.py)
         extra={k: v for k, v in env.items() if k.startswith("VAXDW_EXCHANGE_")},
         superset_home=_env_path("VAXDW_SUPERSET_HOME", PROJECT_ROOT / ".superset"),

@@ -53,9 +53,17 @@ def test_sync_is_idempotent_and_disables_removed_users(warehouse):
     model = load_access()
     sync_access(warehouse, model)
     smaller = replace(model, users={k: v for k, v in model.users.items() if k != "hfrs_user"})
-    result = sync_access(warehouse, smaller)
+    result = sync_access(warehouse, smaller, applied_by="sec_admin")
     assert "hfrs_user" in result.disabled
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(replace(warehouse, user="hfrs_user").url)
     sync_access(warehouse, model)
     assert _rows_as(warehouse, "hfrs_user") == {("610000", "2001")}
+
+    # configuration-change audit: one row per change of the applied model, old → new hash, who applied it
+    with psycopg.connect(warehouse.url) as conn:
+        changes = conn.execute("select user_name, old_hash, new_hash from audit.event_log "
+                               "where kind = 'config_change' and subject = 'config/access.yaml' "
+                               "order by event_id").fetchall()
+    assert len(changes) == 3 and changes[0][1] is None  # first sync, the smaller model, the full one again
+    assert changes[1][0] == "sec_admin" and changes[1][1] == changes[0][2] and changes[2][2] == changes[0][2]

@@ -350,3 +350,14 @@ def test_monthly_ops_report_has_its_sections_and_charts(world):
     assert "失败" in [row[3] for row in wb["恢复校验"].iter_rows(min_row=2, values_only=True)]
     assert "exchange.upload" in summary["数据交换"]
     assert (summary["入库行数"], summary["隔离行数"]) == loaded and loaded[0] > 0
+
+
+def test_documented_audit_commands(world):
+    out = world["base"] / "audit_out"
+    proc = _run_documented(world, "audit", VAXDW_OUT_DIR=str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "审计日志清理（预演，未删除）" in proc.stdout and (out / "审计日志报表_202601_202612.xlsx").exists()
+    with connect(world["warehouse"]) as conn:
+        logins = conn.execute("select user_name, subject, outcome from audit.event_log where kind = 'login' "
+                              "order by event_id").fetchall()
+    assert logins == [("ops_admin", "audit purge", "exit 0"), ("auditor", "audit report", "exit 0")]

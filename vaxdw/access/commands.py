@@ -20,7 +20,7 @@ def cmd_access(args: argparse.Namespace) -> int:
     from vaxdw.db import resolve
 
     _, warehouse = resolve()
-    print(sync_access(warehouse, model).as_text())
+    print(sync_access(warehouse, model, applied_by=args.user).as_text())
     return 0
 
 
@@ -28,4 +28,5 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("access", help="访问控制: sync config/access.yaml to PostgreSQL, or show it")
     parser.add_argument("access_command", choices=["sync", "show"])
     parser.add_argument("--config", default=None, help="access config (default config/access.yaml)")
+    parser.add_argument("--user", default=None, help="who applies it (recorded in the audit; default VAXDW_OPERATOR)")
     parser.set_defaults(func=cmd_access)

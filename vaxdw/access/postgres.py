@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from psycopg import sql
 
 from vaxdw.access.model import AccessModel, load_access, region_prefix
+from vaxdw.audit.events import record_config
 from vaxdw.db import PgParams, connect
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _role_exists(conn, name: str) -> bool:
     return conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone() is not None
 
 
-def sync_access(params: PgParams, model: AccessModel | None = None) -> SyncResult:
+def sync_access(params: PgParams, model: AccessModel | None = None, applied_by: str | None = None) -> SyncResult:
     model = model or load_access()
     ensure_bootstrap(params)
     result = SyncResult()
@@ -122,5 +123,6 @@ def sync_access(params: PgParams, model: AccessModel | None = None) -> SyncResul
         with conn.cursor() as cur:
             cur.executemany("insert into access.user_scope values (%s, %s, %s, %s)", rows)
         result.scope_rows = len(rows)
+    record_config(params, "config/access.yaml", model, user=applied_by, source=model.source)
     log.info("%s", result.as_text())
     return result

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaxdw.audit.events import record_config
 from vaxdw.db import PgParams, connect
 from vaxdw.quality.catalogue import Catalogue, Rule, RuleSet, load_catalogue, today
 from vaxdw.quality.schema import ensure_schema
@@ -161,6 +162,7 @@ def run_checks(
         rechecked = conn.execute(
             "update dq.recheck_queue set run_id = %s where run_id is null", (run_id,)
         ).rowcount
+    record_config(params, "quality rule catalogue", catalogue, source=f"rule set {rule_set.version} effective {day}")
 
     try:
         outcomes, failed_rows, batch_sql = _validate(
