@@ -16,11 +16,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, DeadlineAlert, DeadlineReference, SyncCallback, dag, get_current_context, task
 
 from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+from vaxdw.settings import get_settings
 
 MARTS = Asset("vaxdw://warehouse/marts")
+
+
+# Airflow 3 Deadline Alert (replaces Airflow 2 SLAs): the daily run must finish by VAXDW_MAIN_DEADLINE
+# (default 06:00) after its logical date (midnight, Asia/Shanghai); a miss raises deadline:vaxdw_main.
+_hours, _minutes = (int(part) for part in get_settings().main_deadline.split(":"))
+DEADLINE = DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+    interval=timedelta(hours=_hours, minutes=_minutes),
+    callback=SyncCallback("vaxdw.alerts.airflow_callbacks.on_deadline_missed",
+                          kwargs={"dag_id": "vaxdw_main", "deadline_zh": f"截止 {get_settings().main_deadline}"}),
+)
 
 
 def _run_id() -> str:
@@ -35,6 +47,7 @@ def _run_id() -> str:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "main", "extract", "dbt", "quality", "excel"],
+    deadline=DEADLINE,
     default_args={
         "owner": "vaxdw-data",
         "retries": 2,

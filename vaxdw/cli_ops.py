@@ -93,6 +93,17 @@ def cmd_ops_report(args) -> int:
     return 0
 
 
+def cmd_deadlines(args) -> int:
+    from vaxdw.alerts.deadlines import check_deadlines
+
+    _, warehouse = resolve(get_settings())
+    statuses = check_deadlines(warehouse)
+    for status in statuses:
+        state = {True: "超时", False: "正常", None: "未到截止"}[status.breached]
+        print(f"[{state}] {status.key}: {status.message_zh}")
+    return 1 if any(status.breached for status in statuses) else 0
+
+
 def cmd_service_roles(args) -> int:
     from vaxdw.security.service_roles import apply_service_roles, superuser_in_use
 
@@ -119,6 +130,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("service-roles", help="create/grant the least-privilege service roles")
     p.set_defaults(func=cmd_service_roles)
+
+    p = sub.add_parser("deadlines", help="deadline / freshness check (SLA): alert or recover now")
+    p.set_defaults(func=cmd_deadlines)
 
     p = sub.add_parser("inspect", help="run the inspection (巡检) now: report + alerts")
     p.set_defaults(func=cmd_inspect)

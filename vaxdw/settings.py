@@ -53,6 +53,10 @@ class Settings:
     alert_email_from: str = "vaxdw-alerts@localhost"
     alert_email_to: tuple[str, ...] = ()
     alert_dedup_minutes: int = 60
+    # Deadline / freshness alerts (vaxdw.alerts.deadlines): the main pipeline must have finished today by
+    # this Asia/Shanghai wall-clock time (HH:MM), and the marts must be younger than mart_max_age_hours.
+    main_deadline: str = "06:00"
+    mart_max_age_hours: float = 36.0
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
@@ -93,6 +97,8 @@ def get_settings() -> Settings:
         alert_email_from=env.get("VAXDW_ALERT_EMAIL_FROM", "vaxdw-alerts@localhost"),
         alert_email_to=tuple(a.strip() for a in env.get("VAXDW_ALERT_EMAIL_TO", "").split(",") if a.strip()),
         alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
+        main_deadline=env.get("VAXDW_MAIN_DEADLINE", "06:00"),
+        mart_max_age_hours=float(env.get("VAXDW_MART_MAX_AGE_HOURS", "36")),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
         audit_retention_days=int(env.get("VAXDW_AUDIT_RETENTION_DAYS", "1095")),

@@ -23,6 +23,7 @@ PROBE = textwrap.dedent(
         "doc": bool(dag and dag.doc_md),
         "tags": sorted(dag.tags) if dag else [],
         "retries": dag.default_args.get("retries") if dag else None,
+        "deadline": [d.callback.path for d in (dag.deadline or [])] if dag else [],
     }))
     """
 )
@@ -44,3 +45,6 @@ def test_every_dag_imports_without_errors(tmp_path):
     assert len(info["dag_ids"]) >= len(dag_files)
     assert info["tasks"] == ["extract_load", "transform", "check_quality", "export_statements"]
     assert info["doc"] and "vaxdw" in info["tags"] and info["retries"] >= 1
+    # Airflow 3 Deadline Alert (the SLA replacement) feeds the one alert path
+    assert info["deadline"] == ["vaxdw.alerts.airflow_callbacks.on_deadline_missed"]
+    assert {"vaxdw_sla_watch", "vaxdw_ops_monthly"} <= set(info["dag_ids"])

@@ -47,3 +47,21 @@ def on_success_callback(context: dict[str, Any]) -> None:
         resolve_alert(resolve()[1], key)
     except Exception:  # noqa: BLE001
         log.exception("could not resolve alert %s", key)
+
+
+def on_deadline_missed(context: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Airflow 3 Deadline Alert callback (``SyncCallback``): the run missed its deadline → one alert path.
+
+    Raises ``deadline:<dag_id>``, the key the warehouse-side watch (vaxdw.alerts.deadlines) uses for the
+    same condition, so a miss seen by both is notified once; the watch resolves it when the run finishes.
+    """
+    from vaxdw.alerts import raise_alert
+    from vaxdw.db import resolve
+
+    context = context or {}
+    dag_run = context.get("dag_run") or {}
+    dag_id = kwargs.get("dag_id") or (dag_run.get("dag_id") if isinstance(dag_run, dict) else
+                                      getattr(dag_run, "dag_id", None)) or "vaxdw_main"
+    run_id = dag_run.get("run_id") if isinstance(dag_run, dict) else getattr(dag_run, "run_id", None)
+    message = f"{dag_id} 运行 {run_id or '?'} 超过截止时间仍未完成（{kwargs.get('deadline_zh', 'Airflow 截止提醒')}）"
+    raise_alert(resolve()[1], f"deadline:{dag_id}", "critical", "airflow-deadline", message)
