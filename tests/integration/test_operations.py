@@ -50,14 +50,58 @@ def world(pg_admin, tmp_path_factory):
                        out_dir=base / "out", backup_dir=base / "backups")
     generate(source, scale="tiny", seed=23)
     pipeline.extract_load("ops-run-1", settings)
+    coldchain = _seed_coldchain(warehouse)
     pipeline.transform("ops-run-1", settings)
     pipeline.check_quality("ops-run-1", settings)
     server = make_server(warehouse, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield {"source": source, "warehouse": warehouse, "settings": settings, "admin": pg_admin, "base": base,
+           "coldchain": coldchain,
            "metrics_url": f"http://127.0.0.1:{server.server_address[1]}"}
     server.shutdown()
     server.server_close()
+
+
+COLDCHAIN_DDL = """
+create table raw.coldchain_device (vendor text not null, device_id text not null, unit_id text, device_name text,
+    device_type text, min_c numeric, max_c numeric, expected_interval_minutes integer, _load_id bigint not null,
+    _loaded_at timestamptz not null default now());
+create table raw.coldchain_reading (vendor text not null, device_id text not null, measured_at timestamptz not null,
+    temperature_c numeric(6, 2) not null, uploaded_at timestamptz, _load_id bigint not null,
+    _loaded_at timestamptz not null default now());
+"""
+# device -> (unit slot, temperatures every 10 minutes from 08:00); the range is 2–8 ℃, alerts from 30 minutes
+COLDCHAIN_DEVICES = {
+    "CC-1": (0, [5.0] * 12 + [9.5] * 6),  # excursion still going on, 50 min: open and alerting
+    "CC-2": (0, [5.0] * 3 + [1.0] * 4 + [5.0] * 11),  # 40-minute excursion, back in range: closed, alerting
+    "CC-3": (1, [5.0] * 6),  # silent for the last 120 minutes: stopped reporting
+    "CC-4": (1, [5.0] * 16 + [9.0] * 2),  # excursion going on for 10 minutes: open, not yet alerting
+    "CC-5": (1, []),  # listed by the vendor, never reported: stopped
+}
+
+
+def _seed_coldchain(warehouse) -> dict:
+    """A vendor feed's devices and readings in raw (as vaxdw.exchange.coldchain lands them), before dbt builds
+    the cold-chain marts; returns device -> unit for the expected values."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+    with connect(warehouse) as conn:
+        conn.execute(COLDCHAIN_DDL)
+        units = [row[0] for row in conn.execute(
+            "select unit_id from (select distinct on (left(county_code, 4)) unit_id, county_code from raw.unit "
+            "order by left(county_code, 4), unit_id) as u order by county_code desc limit 2")]
+        units = (units * 2)[:2]
+        device_unit = {}
+        for device, (slot, temperatures) in COLDCHAIN_DEVICES.items():
+            device_unit[device] = units[slot]
+            conn.execute("insert into raw.coldchain_device values ('vendor_a', %s, %s, %s, 'refrigerator', 2, 8, "
+                         "10, 1)", (device, units[slot], f"冷藏箱 {device}"))
+            for i, temperature in enumerate(temperatures):
+                at = start + timedelta(minutes=10 * i)
+                conn.execute("insert into raw.coldchain_reading values ('vendor_a', %s, %s, %s, %s, 1)",
+                             (device, at, temperature, at + timedelta(minutes=2)))
+    return device_unit
 
 
 def _scrape(url: str) -> dict[tuple[str, frozenset], float]:
@@ -101,6 +145,27 @@ def test_metrics_endpoint_serves_real_values(world):
     assert ("vaxdw_pg_locks_waiting", frozenset()) in samples
     assert _get(samples, "vaxdw_pg_stat_statements_available") in (0, 1)
     assert not any(name.startswith("vaxdw_exchange") for name, _ in samples)  # guarded: table absent here
+
+    # cold chain, per city, from the designed feed (expected values written from the design, not the marts)
+    with connect(world["warehouse"]) as conn:
+        city = dict(conn.execute("select unit_id, city_name from marts.dim_unit").fetchall())
+    expected: dict[str, dict[str, int]] = {}
+    design = {"CC-1": (1, 1, 1, 0), "CC-2": (0, 0, 1, 0), "CC-3": (0, 0, 0, 1), "CC-4": (1, 0, 0, 0),
+              "CC-5": (0, 0, 0, 1)}  # open, open and alerting, alerting in the window, not reporting
+    for device, unit in world["coldchain"].items():
+        counts = expected.setdefault(city[unit], {"devices": 0, "open": 0, "open_alerts": 0, "alerts": 0,
+                                                  "silent": 0})
+        for key, value in zip(("open", "open_alerts", "alerts", "silent"), design[device], strict=True):
+            counts[key] += value
+        counts["devices"] += 1
+    for city_name, counts in expected.items():
+        assert _get(samples, "vaxdw_coldchain_devices", city=city_name) == counts["devices"]
+        assert _get(samples, "vaxdw_coldchain_open_excursions", city=city_name) == counts["open"]
+        assert _get(samples, "vaxdw_coldchain_open_excursion_alerts", city=city_name) == counts["open_alerts"]
+        assert _get(samples, "vaxdw_coldchain_alert_excursions", city=city_name) == counts["alerts"]
+        assert _get(samples, "vaxdw_coldchain_devices_not_reporting", city=city_name) == counts["silent"]
+    assert sum(c["open"] for c in expected.values()) == 2 and sum(c["silent"] for c in expected.values()) == 2
+    assert _get(samples, "vaxdw_coldchain_last_reading_timestamp_seconds") == 1793491200 + 170 * 60
 
 
 def _free_port() -> int:

@@ -144,6 +144,59 @@ def _pipeline(conn: psycopg.Connection, reg: Registry) -> None:
             reg.metric("vaxdw_restore_verify_timestamp_seconds", "When the last restore verification ran").add(row[1])
 
 
+COLDCHAIN_OPEN_SQL = """
+with latest as (
+    select distinct on (vendor, device_id) vendor, device_id, coalesce(city_name, '未知') as city, is_out_of_range
+    from marts.fct_coldchain_readings
+    order by vendor, device_id, measured_at desc
+),
+current_excursion as (
+    select latest.city, excursion.is_alert
+    from latest
+    cross join lateral (
+        select is_alert from marts.rpt_coldchain_excursions as e
+        where e.vendor = latest.vendor and e.device_id = latest.device_id
+        order by e.started_at desc limit 1
+    ) as excursion
+    where latest.is_out_of_range
+)
+select city, count(*), count(*) filter (where is_alert) from current_excursion group by city
+"""
+
+
+def _coldchain(conn: psycopg.Connection, reg: Registry) -> None:
+    """Cold-chain supervision from the marts (rpt_coldchain_*), per city: devices, devices that stopped
+    reporting, excursions still going on (the device's latest reading is out of range) and how many of
+    those already last past the alert threshold (dbt var coldchain_excursion_minutes)."""
+    if not all(_exists(conn, f"marts.{name}") for name in
+               ("rpt_coldchain_devices", "rpt_coldchain_excursions", "fct_coldchain_readings")):
+        return
+    devices = reg.metric("vaxdw_coldchain_devices", "Cold-chain devices known to the feeds, by city")
+    silent = reg.metric("vaxdw_coldchain_devices_not_reporting",
+                        "Cold-chain devices that stopped reporting (silent past coldchain_stopped_minutes), by city")
+    open_now = reg.metric("vaxdw_coldchain_open_excursions",
+                          "Temperature excursions still going on (latest reading out of range), by city")
+    open_alerts = reg.metric("vaxdw_coldchain_open_excursion_alerts",
+                             "Ongoing excursions already longer than the alert threshold, by city")
+    alerting = reg.metric("vaxdw_coldchain_alert_excursions",
+                          "Excursions in the feed window that lasted past the alert threshold, by city")
+    by_city = {city: (n, n_silent) for city, n, n_silent in conn.execute(
+        "select coalesce(city_name, '未知'), count(*), count(*) filter (where is_stopped) "
+        "from marts.rpt_coldchain_devices group by 1 order by 1")}
+    current = {city: (n, n_alert) for city, n, n_alert in conn.execute(COLDCHAIN_OPEN_SQL)}
+    past = dict(conn.execute("select coalesce(city_name, '未知'), count(*) filter (where is_alert) "
+                             "from marts.rpt_coldchain_excursions group by 1").fetchall())
+    for city in sorted(set(by_city) | set(current)):
+        n, n_silent = by_city.get(city, (0, 0))
+        devices.add(n, city=city)
+        silent.add(n_silent, city=city)
+        open_now.add(current.get(city, (0, 0))[0], city=city)
+        open_alerts.add(current.get(city, (0, 0))[1], city=city)
+        alerting.add(past.get(city, 0), city=city)
+    last = conn.execute("select extract(epoch from max(measured_at)) from marts.fct_coldchain_readings").fetchone()[0]
+    reg.metric("vaxdw_coldchain_last_reading_timestamp_seconds", "Latest temperature reading in the feeds").add(last)
+
+
 def _postgres(conn: psycopg.Connection, reg: Registry) -> None:
     reg.metric("vaxdw_pg_up", "1 if the warehouse database answered").add(1)
     connections = reg.metric("vaxdw_pg_connections", "Backends by database and state")
@@ -204,6 +257,7 @@ def collect(warehouse: PgParams) -> Registry:
     try:
         with connect(warehouse, autocommit=True) as conn:
             _pipeline(conn, reg)
+            _coldchain(conn, reg)
             _postgres(conn, reg)
     except psycopg.OperationalError as exc:
         log.error("warehouse unreachable: %s", exc)
