@@ -103,6 +103,17 @@ def warehouse_params(settings: Settings | None = None) -> PgParams:
     return resolve(settings)[1]
 
 
+def service_params(service: str, settings: Settings | None = None) -> PgParams:
+    """The warehouse as one service's least-privilege login (loader, transformer, quality) when its URL is
+    configured (VAXDW_<SERVICE>_URL), else the warehouse URL."""
+    settings = settings or get_settings()
+    urls = {"loader": settings.loader_url, "transformer": settings.transformer_url, "quality": settings.quality_url}
+    if service not in urls:
+        raise ValueError(f"unknown service {service!r}; known: {', '.join(urls)}")
+    url = urls[service]
+    return parse_url(url) if url else warehouse_params(settings)
+
+
 @contextmanager
 def connect(params: PgParams, autocommit: bool = False) -> Iterator[psycopg.Connection]:
     # UTF-8 always: against a legacy SQL_ASCII database this passes bytes through unconverted,

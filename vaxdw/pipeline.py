@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vaxdw.db import PgParams, connect, resolve
+from vaxdw.db import PgParams, connect, resolve, service_params
 from vaxdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def extract_load(run_id: str, settings: Settings | None = None) -> dict:
 
     settings = settings or get_settings()
     source, warehouse = resolve(settings)
-    results = load_all(source, warehouse, pipeline_run_id=run_id, lag_seconds=settings.watermark_lag_seconds)
+    results = load_all(source, service_params("loader", settings), pipeline_run_id=run_id,
+                       lag_seconds=settings.watermark_lag_seconds)
     return record_step(warehouse, run_id, "extract_load", {"loads": results})
 
 
@@ -72,7 +73,7 @@ def transform(run_id: str, settings: Settings | None = None) -> dict:
 
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
-    result = run_dbt(warehouse, ["build"])
+    result = run_dbt(service_params("transformer", settings), ["build"])
     counts = {
         "models_built": result.models_built,
         "seeds_loaded": result.seeds_loaded,
@@ -100,7 +101,7 @@ def check_quality(run_id: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
     load_ids = load_ids_of_run(warehouse, run_id)
-    result = run_checks(warehouse, load_ids, run_label=run_id)
+    result = run_checks(service_params("quality", settings), load_ids, run_label=run_id)
     return record_step(warehouse, run_id, "check_quality", {"load_ids": load_ids, "checks": result})
 
 

@@ -31,6 +31,11 @@ class Settings:
 
     source_url: str | None = None
     warehouse_url: str | None = None
+    # Least-privilege service logins (vaxdw.security.service_roles): the load, dbt and quality-check steps
+    # connect with these when set; each falls back to warehouse_url.
+    loader_url: str | None = None
+    transformer_url: str | None = None
+    quality_url: str | None = None
     pgdata_dir: Path = PROJECT_ROOT / ".pgdata"
     out_dir: Path = PROJECT_ROOT / "out"
     dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
@@ -82,6 +87,9 @@ def get_settings() -> Settings:
     return Settings(
         source_url=env.get("VAXDW_SOURCE_URL") or None,
         warehouse_url=env.get("VAXDW_WAREHOUSE_URL") or None,
+        loader_url=env.get("VAXDW_LOADER_URL") or None,
+        transformer_url=env.get("VAXDW_TRANSFORMER_URL") or None,
+        quality_url=env.get("VAXDW_QUALITY_URL") or None,
         pgdata_dir=_env_path("VAXDW_PGDATA", PROJECT_ROOT / ".pgdata"),
         out_dir=_env_path("VAXDW_OUT_DIR", PROJECT_ROOT / "out"),
         scale=env.get("VAXDW_SCALE", "demo"),

@@ -28,12 +28,13 @@ from vaxdw import backup, pipeline
 from vaxdw.backup.logical import latest_chain, table_fingerprint, tables_of
 from vaxdw.db import connect
 from vaxdw.monitoring.server import handle_alertmanager, make_server
+from vaxdw.security.service_roles import apply_service_roles, create_service_login, superuser_in_use
 from vaxdw.settings import PROJECT_ROOT, get_settings
 from vaxdw.simulator import generate
 from vaxdw.simulator.changes import simulate_changes
 
 VENV_BIN = Path(os.sys.executable).parent
-BACKED_UP = ("raw", "control", "dq", "monitor")
+BACKED_UP = ("raw", "control", "dq", "curated", "monitor", "audit")
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,15 @@ def world(pg_admin, tmp_path_factory):
             conn.execute(f'create database "{name}"')
             dbs[name] = replace(pg_admin, dbname=name)
     source, warehouse = dbs["src_ops"], dbs["wh_ops"]
+    # the pipeline runs as the least-privilege service logins (loader, transformer, quality)
+    apply_service_roles(warehouse)
+    logins = {}
+    for service in ("loader", "transformer", "quality"):
+        create_service_login(warehouse, f"svc_{service}_ops", f"vaxdw_{service}")
+        logins[service] = replace(warehouse, user=f"svc_{service}_ops", password="")
     settings = replace(get_settings(), source_url=source.url, warehouse_url=warehouse.url,
-                       out_dir=base / "out", backup_dir=base / "backups")
+                       loader_url=logins["loader"].url, transformer_url=logins["transformer"].url,
+                       quality_url=logins["quality"].url, out_dir=base / "out", backup_dir=base / "backups")
     generate(source, scale="tiny", seed=23)
     pipeline.extract_load("ops-run-1", settings)
     coldchain = _seed_coldchain(warehouse)
@@ -56,7 +64,7 @@ def world(pg_admin, tmp_path_factory):
     server = make_server(warehouse, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield {"source": source, "warehouse": warehouse, "settings": settings, "admin": pg_admin, "base": base,
-           "coldchain": coldchain,
+           "coldchain": coldchain, "logins": logins,
            "metrics_url": f"http://127.0.0.1:{server.server_address[1]}"}
     server.shutdown()
     server.server_close()
@@ -118,6 +126,35 @@ def _scrape(url: str) -> dict[tuple[str, frozenset], float]:
 
 def _get(samples, name, **labels):
     return samples[(name, frozenset((k, str(v)) for k, v in labels.items()))]
+
+
+def test_pipeline_ran_as_the_service_logins(world):
+    """load → dbt build → GE checkpoint above connected as three least-privilege logins."""
+    logins = world["logins"]
+    with connect(world["warehouse"]) as conn:
+        owners = dict(conn.execute(
+            "select schemaname || '.' || tablename, tableowner from pg_tables where schemaname || '.' || tablename "
+            "in ('raw.vaccination', 'control.load', 'marts.fct_vaccinations', 'dq.check_run')").fetchall())
+        checked = conn.execute("select count(*) filter (where rows_checked > 0), count(*) from dq.check_result "
+                               "where table_name in ('dim_recipients', 'fct_vaccinations')").fetchone()
+    # what each service created belongs to its group role, not to a superuser or to the login
+    assert owners == {"raw.vaccination": "vaxdw_loader", "control.load": "vaxdw_loader",
+                      "marts.fct_vaccinations": "vaxdw_transformer", "dq.check_run": "vaxdw_quality"}
+    assert checked[0] == checked[1] > 0  # the checks saw the rows (no row-level security hid them)
+    assert not any(superuser_in_use(params) for params in logins.values())
+
+    def refused(login, statement: str) -> bool:
+        try:
+            with connect(login) as conn:
+                conn.execute(statement)
+            return False
+        except psycopg.errors.InsufficientPrivilege:
+            return True
+
+    assert refused(logins["loader"], "select * from marts.fct_vaccinations limit 1")
+    assert refused(logins["quality"], "delete from raw.vaccination")
+    assert refused(logins["quality"], "delete from audit.event_log")  # the audit trail is append-only for it
+    assert refused(logins["transformer"], "delete from raw.vaccination")
 
 
 def test_metrics_endpoint_serves_real_values(world):

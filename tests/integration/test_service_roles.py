@@ -55,3 +55,4 @@ def test_service_roles_grant_only_what_each_service_needs(fresh_dbs):
         for user in ("svc_loader", "svc_quality", "svc_ops"):
             conn.execute(f"drop owned by {user}")
             conn.execute(f"drop role {user}")
+

@@ -40,7 +40,10 @@ create index if not exists event_log_occurred_at on audit.event_log (occurred_at
 
 
 def ensure_event_log(conn) -> None:
-    conn.execute(DDL)
+    """Create the table when missing (only then: services may insert into it but not run DDL on it)."""
+    if not conn.execute("select to_regclass('audit.event_log') is not null").fetchone()[0]:
+        conn.execute("select pg_advisory_xact_lock(hashtext('audit.event_log ddl'))")
+        conn.execute(DDL)
 
 
 def operator() -> str:

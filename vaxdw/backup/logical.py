@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 # the small, mutable, non-rebuildable schemas (re-dumped whole in every incremental)
-SMALL_SCHEMAS = ("control", "dq", "monitor", "audit", "config")
+# curated: the corrections of 批量修复 and their audit (entered by people, not rebuildable from raw)
+SMALL_SCHEMAS = ("control", "dq", "curated", "monitor", "audit", "config")
 
 BACKUP_DDL = """
 create schema if not exists monitor;

@@ -6,9 +6,15 @@ import psycopg
 
 from vaxdw.contract import Table, tables
 
+# Schemas are created only when missing: ``create schema if not exists`` needs CREATE on the database even
+# when the schema exists, which the least-privilege loader login (vaxdw_loader) does not have.
 CONTROL_DDL = """
-create schema if not exists control;
-create schema if not exists raw;
+do $schemas$
+begin
+    if to_regnamespace('control') is null then create schema control; end if;
+    if to_regnamespace('raw') is null then create schema raw; end if;
+end
+$schemas$;
 create sequence if not exists control.load_id_seq;
 create table if not exists control.load (
     load_id bigint primary key,
