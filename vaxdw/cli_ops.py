@@ -105,11 +105,18 @@ def cmd_deadlines(args) -> int:
 
 
 def cmd_service_roles(args) -> int:
-    from vaxdw.security.service_roles import apply_service_roles, superuser_in_use
+    import os
+
+    from vaxdw.security.service_roles import apply_service_roles, create_service_login, superuser_in_use
 
     _, warehouse = resolve(get_settings())
     for role, grants in apply_service_roles(warehouse).items():
         print(f"{role}: {', '.join(grants)}")
+    for spec in args.login or []:
+        service, _, login = spec.partition("=")
+        password = os.environ.get(f"VAXDW_PASSWORD_{login.upper()}")
+        create_service_login(warehouse, login, f"vaxdw_{service}", password)
+        print(f"login {login} → vaxdw_{service}" + ("" if password else " (no password in environment)"))
     if superuser_in_use(warehouse):
         print("warning: the application connects as a superuser; use a service login in production")
     return 0
@@ -129,6 +136,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("service-roles", help="create/grant the least-privilege service roles")
+    p.add_argument("--login", action="append", metavar="SERVICE=LOGIN",
+                   help="also create a login for a service (loader, transformer, quality, ops); "
+                        "password from VAXDW_PASSWORD_<LOGIN>")
     p.set_defaults(func=cmd_service_roles)
 
     p = sub.add_parser("deadlines", help="deadline / freshness check (SLA): alert or recover now")
