@@ -62,6 +62,9 @@ class Settings:
     # this Asia/Shanghai wall-clock time (HH:MM), and the marts must be younger than mart_max_age_hours.
     main_deadline: str = "06:00"
     mart_max_age_hours: float = 36.0
+    # Attach Airflow 3's DeadlineAlert to vaxdw_main (scheduler deployments only: Airflow 3.3.2's
+    # `airflow dags test` fails at the end of a run of a DAG with a deadline, see vaxdw.alerts.deadlines).
+    airflow_deadline_alerts: bool = False
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
@@ -107,6 +110,7 @@ def get_settings() -> Settings:
         alert_dedup_minutes=int(env.get("VAXDW_ALERT_DEDUP_MINUTES", "60")),
         main_deadline=env.get("VAXDW_MAIN_DEADLINE", "06:00"),
         mart_max_age_hours=float(env.get("VAXDW_MART_MAX_AGE_HOURS", "36")),
+        airflow_deadline_alerts=env.get("VAXDW_AIRFLOW_DEADLINE_ALERTS", "false").lower() in ("1", "true", "yes"),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
         audit_retention_days=int(env.get("VAXDW_AUDIT_RETENTION_DAYS", "1095")),

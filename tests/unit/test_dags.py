@@ -32,6 +32,7 @@ PROBE = textwrap.dedent(
 def test_every_dag_imports_without_errors(tmp_path):
     env = airflow_env(get_settings(), home=tmp_path / "airflow")
     env.pop("AIRFLOW__CORE__DAGS_FOLDER", None)
+    env["VAXDW_AIRFLOW_DEADLINE_ALERTS"] = "true"  # as in docker-compose.yml (scheduler deployments)
     proc = subprocess.run(
         [sys.executable, "-c", PROBE % str(PROJECT_ROOT / "dags")],
         env=env, capture_output=True, text=True, timeout=300,

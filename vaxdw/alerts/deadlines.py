@@ -11,6 +11,10 @@ reported once:
   finished / the marts were rebuilt. This works with any scheduler and is what the tests exercise.
 - Airflow 3's Deadline Alerts on ``vaxdw_main`` (``DeadlineAlert``, evaluated by the scheduler) call
   :func:`vaxdw.alerts.airflow_callbacks.on_deadline_missed`, which raises ``deadline:vaxdw_main`` too.
+  Attached only when ``VAXDW_AIRFLOW_DEADLINE_ALERTS=true`` (docker-compose sets it): in Airflow 3.3.2,
+  ``airflow dags test`` of a DAG with a deadline fails when the run ends (``DagRun.update_state`` passes the
+  unserialised alert to ``DeadlineAlertModel.get_by_id``: "'dict' object has no attribute 'hex'"), and the
+  demo and the end-to-end tests run the main DAG that way.
 """
 
 from __future__ import annotations
