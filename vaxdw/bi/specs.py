@@ -4,8 +4,10 @@ A family module (``vaxdw/bi/dashboards/<family>.py``) defines ``DATASETS`` (list
 and ``DASHBOARD`` (a :class:`Dashboard`). ``vaxdw.bi.generate`` turns them into Superset's import
 format; column types are read from the warehouse, Chinese labels from the dbt YAML.
 
-Region scope (RLS) works on the columns a dataset names in ``region_columns`` (level → column) and
-the vaccine scope on ``vaccine_column`` (vaccine codes; a category is the first two digits).
+Region scope (RLS) works on the columns a dataset names in ``region_columns`` (level → column; the key
+``region``, when present, names a column already holding the row's most specific region code, as the
+traceability marts' ``region_code``) and the vaccine scope on ``vaccine_column`` (vaccine codes, or
+category codes; a category is the first two digits).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Dashboard:
     filters: tuple[NativeFilter, ...] = ()
     markdown: str | None = None  # a text-only dashboard (the front page)
     order: int = 100
+    reports: tuple[str, ...] = ()  # the reports (statements) this dashboard shows, for the front page
 
     @property
     def uuid(self) -> str:
