@@ -61,6 +61,23 @@ def dataset_columns(conn: psycopg.Connection, dataset: Dataset) -> list[tuple[st
     return out
 
 
+def check_rls_target(conn: psycopg.Connection, dataset: Dataset) -> None:
+    """Superset applies a dataset's RLS clause also inside virtual SQL, to every table named like a
+    dataset (same schema and name). A virtual dataset named like a warehouse table whose columns differ
+    would make every scoped user's query fail; refuse it here."""
+    if not dataset.sql:
+        return
+    table_columns = {row[0] for row in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (dataset.schema, dataset.name))}
+    scoped = set(dataset.region_columns.values()) | ({dataset.vaccine_column} if dataset.vaccine_column else set())
+    if table_columns and not scoped <= table_columns:
+        raise ValueError(
+            f"dataset {dataset.name}: named like the table {dataset.schema}.{dataset.name}, which lacks "
+            f"{sorted(scoped - table_columns)}; Superset would put the RLS clause on that table inside the "
+            "SQL too: give the virtual dataset another name")
+
+
 def _dump(path: Path, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
@@ -255,6 +272,7 @@ def generate_assets(warehouse: PgParams, out_dir: Path = ASSETS_DIR) -> dict[str
         ensure_sources(conn)
         for dataset in datasets.values():
             columns[dataset.name] = dataset_columns(conn, dataset)
+            check_rls_target(conn, dataset)
     column_names = {name: {c for c, _ in cols} for name, cols in columns.items()}
 
     for sub in ("databases", "datasets", "charts", "dashboards"):

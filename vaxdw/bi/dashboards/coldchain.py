@@ -22,7 +22,7 @@ REGION_COLUMNS = {**UNIT_REGION_COLUMNS, "region": "region_code"}
 _UNIT_REGION_CODE = "coalesce(u.township_code, u.county_code, u.city_code, u.province_code) as region_code"
 
 DEVICES = Dataset(
-    name="rpt_coldchain_devices",
+    name="coldchain_devices",
     schema="marts",
     description="冷链设备温度监测情况 (每台监测设备一行: 上报条数、中断、迟报、超标告警、是否停报)",
     sql=f"""select
@@ -66,7 +66,7 @@ from marts.rpt_coldchain_devices as d
 )
 
 EXCURSIONS = Dataset(
-    name="rpt_coldchain_excursions",
+    name="coldchain_excursions",
     schema="marts",
     description="温度超标事件 (每个超标事件一行: 开始、结束、持续分钟、极值、是否告警)",
     sql=f"""select
@@ -99,7 +99,7 @@ from marts.rpt_coldchain_excursions as e
 )
 
 EQUIPMENT = Dataset(
-    name="dim_cold_chain_equipment",
+    name="cold_chain_equipment",
     schema="marts",
     description="冷链设备档案 (每台设备一行: 类型、品牌、容积、购置、状态), 附单位所在地区",
     sql=f"""select
@@ -143,35 +143,35 @@ DASHBOARD = Dashboard(
     order=70,
     rows=(
         (
-            Chart("equipment", "冷链设备数", "dim_cold_chain_equipment", "big_number", ("equipment",), width=3),
-            Chart("in-use-rate", "设备在用率", "dim_cold_chain_equipment", "big_number", ("in_use_rate",), width=3),
-            Chart("stopped", "停报设备数", "rpt_coldchain_devices", "big_number", ("stopped",), width=3),
-            Chart("alerts", "超标告警事件数", "rpt_coldchain_excursions", "big_number", ("alerts",), width=3),
+            Chart("equipment", "冷链设备数", "cold_chain_equipment", "big_number", ("equipment",), width=3),
+            Chart("in-use-rate", "设备在用率", "cold_chain_equipment", "big_number", ("in_use_rate",), width=3),
+            Chart("stopped", "停报设备数", "coldchain_devices", "big_number", ("stopped",), width=3),
+            Chart("alerts", "超标告警事件数", "coldchain_excursions", "big_number", ("alerts",), width=3),
         ),
         (
-            Chart("equipment-by-city", "各市冷链设备数(按类型)", "dim_cold_chain_equipment", "bar", ("equipment",),
+            Chart("equipment-by-city", "各市冷链设备数(按类型)", "cold_chain_equipment", "bar", ("equipment",),
                   ("unit_city_name", "equipment_type"), width=6),
-            Chart("excursions-by-day", "逐日超标事件", "rpt_coldchain_excursions", "line",
+            Chart("excursions-by-day", "逐日超标事件", "coldchain_excursions", "line",
                   ("excursion_count", "alerts"), ("started_at",), time_grain="P1D", width=6),
         ),
         (
-            Chart("equipment-by-county", "冷链设备档案(各县区)", "dim_cold_chain_equipment", "table",
+            Chart("equipment-by-county", "冷链设备档案(各县区)", "cold_chain_equipment", "table",
                   ("equipment", "in_use", "in_use_rate", "with_probe_rate"),
                   ("unit_city_name", "unit_county_name", "equipment_type"), width=6, height=60),
-            Chart("devices-by-county", "温度监测情况(各县区)", "rpt_coldchain_devices", "table",
+            Chart("devices-by-county", "温度监测情况(各县区)", "coldchain_devices", "table",
                   ("devices", "stopped", "stopped_rate", "late_upload_rate", "gaps", "alert_excursions"),
                   ("unit_city_name", "unit_county_name"), width=6, height=60),
         ),
         (
-            Chart("excursion-detail", "温度超标事件明细", "rpt_coldchain_excursions", "detail",
+            Chart("excursion-detail", "温度超标事件明细", "coldchain_excursions", "detail",
                   columns=("started_at", "unit_city_name", "unit_county_name", "unit_name", "unit_id", "device_name",
                            "device_id", "direction", "extreme_c", "duration_minutes", "is_alert"),
                   row_limit=500, width=12, height=70),
         ),
     ),
     filters=(
-        *region_filters("dim_cold_chain_equipment", prefix="cc-region"),
+        *region_filters("cold_chain_equipment", prefix="cc-region"),
         NativeFilter("date", "超标开始时间", "time"),
-        NativeFilter("equipment-type", "设备类型", "select", "dim_cold_chain_equipment", "equipment_type"),
+        NativeFilter("equipment-type", "设备类型", "select", "cold_chain_equipment", "equipment_type"),
     ),
 )

@@ -24,7 +24,7 @@ def _rate(numerator: str, denominator: str) -> str:
 
 
 TIMELINESS = Dataset(
-    name="rpt_entry_timeliness",
+    name="entry_timeliness",
     schema="marts",
     description="实种及时统计表 (单元格: 接种日期 × 接种单位 × 疫苗; 可加总的记录数), 附市/县/乡镇名称",
     sql=f"""select
@@ -51,7 +51,7 @@ from marts.rpt_entry_timeliness as t
 )
 
 COVERAGE = Dataset(
-    name="rpt_coverage_monthly",
+    name="coverage_monthly",
     schema="marts",
     description="接种率监测月报 (单元格: 月份 × 管理单位 × 疫苗大类 × 剂次: 应种、实种、+1), 地区为管理单位所在地",
     sql=f"""select
@@ -100,7 +100,7 @@ from marts.rpt_coverage_monthly as c
 # The cohort's region is the child's residence township at the evaluation date (not a unit's); the columns
 # keep the unit_* names so the dashboard's one region filter applies to it too.
 COHORT = Dataset(
-    name="rpt_cohort_coverage",
+    name="cohort_coverage",
     schema="marts",
     description="乡镇出生队列接种率 (出生年度 × 现住址乡镇 × 疫苗大类 × 剂次), 评价日期为 dbt 变量 evaluation_date",
     sql="""select
@@ -135,7 +135,7 @@ left join marts.dim_region as r on r.region_code = c.township_code""",
 )
 
 TIMELINESS_DETAIL = Dataset(
-    name="rpt_entry_timeliness_detail",
+    name="entry_timeliness_detail",
     schema="marts",
     description="实种及时统计 明细 (每剂一行: 录入/上传延迟、录入时段、补录与及时标志)",
     sql=f"""select
@@ -164,41 +164,41 @@ DASHBOARD = Dashboard(
     order=20,
     rows=(
         (
-            Chart("entry-timely-rate", "及时录入率", "rpt_entry_timeliness", "big_number", ("entry_timely_rate",),
+            Chart("entry-timely-rate", "及时录入率", "entry_timeliness", "big_number", ("entry_timely_rate",),
                   width=3),
-            Chart("upload-timely-rate", "及时上传率", "rpt_entry_timeliness", "big_number", ("upload_timely_rate",),
+            Chart("upload-timely-rate", "及时上传率", "entry_timeliness", "big_number", ("upload_timely_rate",),
                   width=3),
-            Chart("coverage-rate", "接种率(实种/应种)", "rpt_coverage_monthly", "big_number", ("coverage_rate",),
+            Chart("coverage-rate", "接种率(实种/应种)", "coverage_monthly", "big_number", ("coverage_rate",),
                   width=3),
-            Chart("dtap-dropout", "百白破脱漏率(1→3)", "rpt_coverage_monthly", "big_number", ("dtap_dropout",),
+            Chart("dtap-dropout", "百白破脱漏率(1→3)", "coverage_monthly", "big_number", ("dtap_dropout",),
                   width=3),
         ),
         (
-            Chart("timely-by-city", "各市及时录入率与及时上传率", "rpt_entry_timeliness", "bar",
+            Chart("timely-by-city", "各市及时录入率与及时上传率", "entry_timeliness", "bar",
                   ("entry_timely_rate", "upload_timely_rate"), ("unit_city_name",), width=6),
-            Chart("coverage-by-month", "逐月接种率", "rpt_coverage_monthly", "line", ("coverage_rate",),
+            Chart("coverage-by-month", "逐月接种率", "coverage_monthly", "line", ("coverage_rate",),
                   ("month_start",), width=6),
         ),
         (
-            Chart("timeliness-by-county", "实种及时统计(各县区)", "rpt_entry_timeliness", "table",
+            Chart("timeliness-by-county", "实种及时统计(各县区)", "entry_timeliness", "table",
                   ("records", "counted", "entry_timely_rate", "upload_timely_rate", "same_day_rate", "back_entered",
                    "over_7d"),
                   ("unit_city_name", "unit_county_name"), width=12, height=60),
         ),
         (
-            Chart("coverage-by-vaccine", "接种率监测(各疫苗剂次)", "rpt_coverage_monthly", "table",
+            Chart("coverage-by-vaccine", "接种率监测(各疫苗剂次)", "coverage_monthly", "table",
                   ("due", "given", "coverage_rate", "plus_one"), ("category_name", "dose_no"), width=6, height=60),
-            Chart("dropout-by-county", "脱漏率(各县区)", "rpt_coverage_monthly", "table",
+            Chart("dropout-by-county", "脱漏率(各县区)", "coverage_monthly", "table",
                   ("dtap_dropout", "mmr_dropout"), ("unit_city_name", "unit_county_name"), width=6, height=60),
         ),
         (
-            Chart("cohort-by-township", "乡镇出生队列接种率", "rpt_cohort_coverage", "table",
+            Chart("cohort-by-township", "乡镇出生队列接种率", "cohort_coverage", "table",
                   ("children", "vaccinated", "cohort_coverage", "cohort_timely_coverage"),
                   ("birth_year", "unit_county_name", "unit_township_name", "category_name", "dose_no"),
                   width=12, height=70),
         ),
         (
-            Chart("timeliness-detail", "实种及时明细", "rpt_entry_timeliness_detail", "detail",
+            Chart("timeliness-detail", "实种及时明细", "entry_timeliness_detail", "detail",
                   columns=("vaccination_date", "unit_city_name", "unit_county_name", "unit_name", "unit_id",
                            "vaccine_name", "dose_no", "entry_bucket", "entry_delay_minutes", "is_entry_timely",
                            "is_upload_timely", "is_back_entered", "vaccination_id"),
@@ -206,10 +206,10 @@ DASHBOARD = Dashboard(
         ),
     ),
     filters=(
-        *region_filters("rpt_entry_timeliness", prefix="cov-region"),
+        *region_filters("entry_timeliness", prefix="cov-region"),
         NativeFilter("date", "接种日期 / 月份", "time"),
-        NativeFilter("vaccine", "疫苗", "select", "rpt_entry_timeliness", "vaccine_name"),
-        NativeFilter("category", "疫苗大类", "select", "rpt_coverage_monthly", "category_name"),
-        NativeFilter("birth-year", "出生年度", "select", "rpt_cohort_coverage", "birth_year"),
+        NativeFilter("vaccine", "疫苗", "select", "entry_timeliness", "vaccine_name"),
+        NativeFilter("category", "疫苗大类", "select", "coverage_monthly", "category_name"),
+        NativeFilter("birth-year", "出生年度", "select", "cohort_coverage", "birth_year"),
     ),
 )

@@ -16,7 +16,7 @@ from vaxdw.bi.specs import (
 )
 
 IPV_CATCHUP = Dataset(
-    name="rpt_ipv_catchup",
+    name="ipv_catchup",
     schema="marts",
     description="IPV补种剂次统计表 (补种活动 × 管理单位), 地区为管理单位所在地",
     sql=f"""select
@@ -54,7 +54,7 @@ from marts.rpt_ipv_catchup as c
 )
 
 IPV_DETAIL = Dataset(
-    name="rpt_ipv_catchup_detail",
+    name="ipv_catchup_detail",
     schema="marts",
     description="IPV补种 明细 (补种出生窗口内的在册儿童, 每人一行)",
     sql="""select
@@ -95,22 +95,22 @@ DASHBOARD = Dashboard(
     order=40,
     rows=(
         (
-            Chart("eligible", "补种对象数", "rpt_ipv_catchup", "big_number", ("eligible",), width=3),
-            Chart("needing", "需补种人数", "rpt_ipv_catchup", "big_number", ("needing",), width=3),
-            Chart("doses", "补种剂次数", "rpt_ipv_catchup", "big_number", ("catchup_doses",), width=3),
-            Chart("completion-rate", "补种完成率", "rpt_ipv_catchup", "big_number", ("completion_rate",), width=3),
+            Chart("eligible", "补种对象数", "ipv_catchup", "big_number", ("eligible",), width=3),
+            Chart("needing", "需补种人数", "ipv_catchup", "big_number", ("needing",), width=3),
+            Chart("doses", "补种剂次数", "ipv_catchup", "big_number", ("catchup_doses",), width=3),
+            Chart("completion-rate", "补种完成率", "ipv_catchup", "big_number", ("completion_rate",), width=3),
         ),
         (
-            Chart("by-city", "各市补种完成率", "rpt_ipv_catchup", "bar", ("completion_rate",), ("unit_city_name",),
+            Chart("by-city", "各市补种完成率", "ipv_catchup", "bar", ("completion_rate",), ("unit_city_name",),
                   width=12),
         ),
         (
-            Chart("by-county", "IPV补种剂次统计(各县区)", "rpt_ipv_catchup", "table",
+            Chart("by-county", "IPV补种剂次统计(各县区)", "ipv_catchup", "table",
                   ("eligible", "needing", "catchup_doses", "completed", "completion_rate"),
                   ("campaign_id", "unit_city_name", "unit_county_name"), width=12, height=60),
         ),
         (
-            Chart("detail", "补种儿童明细", "rpt_ipv_catchup_detail", "detail",
+            Chart("detail", "补种儿童明细", "ipv_catchup_detail", "detail",
                   columns=("campaign_id", "unit_city_name", "unit_county_name", "unit_name", "unit_id", "recipient_id",
                            "birth_date", "doses_needed", "catchup_doses_given", "catchup1_date", "catchup2_date",
                            "is_completed"),
@@ -118,7 +118,7 @@ DASHBOARD = Dashboard(
         ),
     ),
     filters=(
-        *region_filters("rpt_ipv_catchup", prefix="ipv-region"),
-        NativeFilter("campaign", "补种活动", "select", "rpt_ipv_catchup", "campaign_id"),
+        *region_filters("ipv_catchup", prefix="ipv-region"),
+        NativeFilter("campaign", "补种活动", "select", "ipv_catchup", "campaign_id"),
     ),
 )

@@ -21,7 +21,7 @@ def _share(numerator: str) -> str:
 
 
 HBSAG = Dataset(
-    name="rpt_hbsag_newborn",
+    name="hbsag_newborn",
     schema="marts",
     description="HBsAg阳性/不详母亲所生儿童乙肝接种 (现管理门诊 × 队列 × 出生月份 × 年龄组 × 在册情况)",
     sql=f"""select
@@ -65,7 +65,7 @@ from marts.rpt_hbsag_newborn as h
 )
 
 OBSTETRIC_MONTH = Dataset(
-    name="rpt_obstetric_month",
+    name="obstetric_month",
     schema="marts",
     description="产科查询: 本月出生并登记的新生儿 (每名新生儿一行, 含已被门诊接收的), 地区为产科单位所在地",
     sql=f"""select
@@ -95,7 +95,7 @@ from marts.rpt_obstetric_month as o
 )
 
 UNVACCINATED = Dataset(
-    name="rpt_obstetric_unvaccinated_detail",
+    name="obstetric_unvaccinated",
     schema="marts",
     description="产科未种原因 明细 (每名新生儿每个未种的出生剂次一行), 地区为产科单位所在地",
     # names of newborns and mothers and the mother's ID number stay in the mart (Excel statement only)
@@ -137,44 +137,44 @@ DASHBOARD = Dashboard(
     order=50,
     rows=(
         (
-            Chart("cohort-size", "HBsAg阳性/不详母亲所生儿童数", "rpt_hbsag_newborn", "big_number", ("cohort_size",),
+            Chart("cohort-size", "HBsAg阳性/不详母亲所生儿童数", "hbsag_newborn", "big_number", ("cohort_size",),
                   width=3),
-            Chart("hepb1-12h-rate", "乙肝首针12小时内及时接种率", "rpt_hbsag_newborn", "big_number",
+            Chart("hepb1-12h-rate", "乙肝首针12小时内及时接种率", "hbsag_newborn", "big_number",
                   ("hepb1_12h_rate",), width=3),
-            Chart("both-12h-rate", "乙肝首针与HBIG均12小时内接种率", "rpt_hbsag_newborn", "big_number",
+            Chart("both-12h-rate", "乙肝首针与HBIG均12小时内接种率", "hbsag_newborn", "big_number",
                   ("both_12h_rate",), width=3),
-            Chart("missed-doses", "产科未种剂次数", "rpt_obstetric_unvaccinated_detail", "big_number",
+            Chart("missed-doses", "产科未种剂次数", "obstetric_unvaccinated", "big_number",
                   ("missed_doses",), width=3),
         ),
         (
-            Chart("hbsag-by-city", "各市乙肝首针及HBIG 12小时内接种率", "rpt_hbsag_newborn", "bar",
+            Chart("hbsag-by-city", "各市乙肝首针及HBIG 12小时内接种率", "hbsag_newborn", "bar",
                   ("hepb1_12h_rate", "hbig_12h_rate"), ("unit_city_name",), width=6),
-            Chart("missed-by-reason", "未种原因分布", "rpt_obstetric_unvaccinated_detail", "bar", ("missed_doses",),
+            Chart("missed-by-reason", "未种原因分布", "obstetric_unvaccinated", "bar", ("missed_doses",),
                   ("unvaccinated_reason_name",), width=6),
         ),
         (
-            Chart("hbsag-by-county", "HBsAg阳性母亲所生儿童乙肝接种率(各县区、队列)", "rpt_hbsag_newborn", "table",
+            Chart("hbsag-by-county", "HBsAg阳性母亲所生儿童乙肝接种率(各县区、队列)", "hbsag_newborn", "table",
                   ("cohort_size", "hepb1_12h_rate", "hepb1_24h_rate", "hbig_12h_rate", "both_12h_rate",
                    "full_course_rate", "full_course_timely_rate"),
                   ("unit_city_name", "unit_county_name", "hbsag_cohort"), width=12, height=60),
         ),
         (
-            Chart("month-by-unit", "产科本月新生儿(各产科单位)", "rpt_obstetric_month", "table",
+            Chart("month-by-unit", "产科本月新生儿(各产科单位)", "obstetric_month", "table",
                   ("newborns", "taken_over_rate"), ("unit_county_name", "unit_name", "mother_hbsag"),
                   width=6, height=60),
-            Chart("missed-by-dose", "未种原因(各出生剂次)", "rpt_obstetric_unvaccinated_detail", "table",
+            Chart("missed-by-dose", "未种原因(各出生剂次)", "obstetric_unvaccinated", "table",
                   ("missed_doses",), ("birth_dose_name", "unvaccinated_reason_name"), width=6, height=60),
         ),
         (
-            Chart("unvaccinated-detail", "产科未种明细", "rpt_obstetric_unvaccinated_detail", "detail",
+            Chart("unvaccinated-detail", "产科未种明细", "obstetric_unvaccinated", "detail",
                   columns=("birth_date", "unit_city_name", "unit_county_name", "unit_name", "unit_id", "newborn_id",
                            "birth_weight", "mother_hbsag", "birth_dose_name", "unvaccinated_reason_name"),
                   row_limit=500, width=12, height=70),
         ),
     ),
     filters=(
-        *region_filters("rpt_hbsag_newborn", prefix="obs-region"),
+        *region_filters("hbsag_newborn", prefix="obs-region"),
         NativeFilter("birth-date", "出生日期", "time"),
-        NativeFilter("cohort", "队列(阳性/不详)", "select", "rpt_hbsag_newborn", "hbsag_cohort"),
+        NativeFilter("cohort", "队列(阳性/不详)", "select", "hbsag_newborn", "hbsag_cohort"),
     ),
 )

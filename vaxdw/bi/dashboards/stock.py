@@ -23,7 +23,7 @@ from vaxdw.bi.specs import (
 STOCK_REGION_COLUMNS = {**UNIT_REGION_COLUMNS, "region": "region_code"}
 
 STOCK_ON_HAND = Dataset(
-    name="rpt_stock_on_hand",
+    name="stock_on_hand",
     schema="marts",
     description="实时库存 (每个单位每个批次一行, 评价日期时的库存), 附单位所在地区",
     sql=f"""select
@@ -65,7 +65,7 @@ from marts.rpt_stock_on_hand as s
 )
 
 RECONCILIATION = Dataset(
-    name="rpt_stock_reconciliation",
+    name="stock_reconciliation",
     schema="marts",
     description="出库与接种核对 (每个单位每个批次: 接种使用出库人份与登记接种剂次)",
     sql=f"""select
@@ -115,7 +115,7 @@ left join (select distinct vaccine_code, vaccine_name from marts.dim_vaccine_pri
 )
 
 MOVEMENTS = Dataset(
-    name="fct_stock_movements",
+    name="stock_movements",
     schema="marts",
     description="出入库账簿 (每行一笔出入库明细, 含批次结存)",
     sql=f"""select
@@ -156,7 +156,7 @@ from marts.fct_stock_movements as m
 )
 
 CONTRACTS = Dataset(
-    name="rpt_contract_fulfilment",
+    name="contract_fulfilment",
     schema="marts",
     description="采购合同履约 (每个合同一行: 合同数量、到货、未到货、履约状态), 省级合同",
     sql=f"""select
@@ -208,43 +208,43 @@ DASHBOARD = Dashboard(
     order=60,
     rows=(
         (
-            Chart("stock-doses", "库存人份", "rpt_stock_on_hand", "big_number", ("stock_doses",), width=3),
-            Chart("expired", "过期库存(支)", "rpt_stock_on_hand", "big_number", ("expired_in_stock",), width=3),
-            Chart("match-rate", "出库与接种核对一致率", "rpt_stock_reconciliation", "big_number", ("match_rate",),
+            Chart("stock-doses", "库存人份", "stock_on_hand", "big_number", ("stock_doses",), width=3),
+            Chart("expired", "过期库存(支)", "stock_on_hand", "big_number", ("expired_in_stock",), width=3),
+            Chart("match-rate", "出库与接种核对一致率", "stock_reconciliation", "big_number", ("match_rate",),
                   width=3),
-            Chart("fulfilment-rate", "合同履约率", "rpt_contract_fulfilment", "big_number",
+            Chart("fulfilment-rate", "合同履约率", "contract_fulfilment", "big_number",
                   ("contract_fulfilment_rate",), width=3),
         ),
         (
-            Chart("stock-by-city", "各市库存(支)", "rpt_stock_on_hand", "bar", ("stock_quantity",),
+            Chart("stock-by-city", "各市库存(支)", "stock_on_hand", "bar", ("stock_quantity",),
                   ("unit_city_name",), width=6),
-            Chart("movements-by-month", "逐月出入库数量", "fct_stock_movements", "line",
+            Chart("movements-by-month", "逐月出入库数量", "stock_movements", "line",
                   ("in_quantity", "out_quantity"), ("doc_date",), width=6),
         ),
         (
-            Chart("stock-by-vaccine", "下级库存(各县区、疫苗)", "rpt_stock_on_hand", "table",
+            Chart("stock-by-vaccine", "下级库存(各县区、疫苗)", "stock_on_hand", "table",
                   ("stock_quantity", "stock_doses", "batches_in_stock", "expired_in_stock", "expiring_soon",
                    "negative_batches"),
                   ("unit_city_name", "unit_county_name", "vaccine_name"), width=12, height=60),
         ),
         (
-            Chart("reconciliation-by-county", "出库与接种核对(各县区)", "rpt_stock_reconciliation", "table",
+            Chart("reconciliation-by-county", "出库与接种核对(各县区)", "stock_reconciliation", "table",
                   ("checked_lines", "mismatch_lines", "match_rate", "used_doses", "doses_given"),
                   ("unit_city_name", "unit_county_name", "reconciliation_status_name"), width=6, height=60),
-            Chart("contracts", "采购合同履约", "rpt_contract_fulfilment", "table",
+            Chart("contracts", "采购合同履约", "contract_fulfilment", "table",
                   ("contracts", "contracted", "delivered", "outstanding", "contract_fulfilment_rate"),
                   ("contract_year", "vaccine_name", "status"), width=6, height=60),
         ),
         (
-            Chart("ledger", "出入库账簿", "fct_stock_movements", "detail",
+            Chart("ledger", "出入库账簿", "stock_movements", "detail",
                   columns=("doc_date", "unit_city_name", "unit_county_name", "unit_name", "unit_id", "doc_type_name",
                            "doc_no", "vaccine_name", "batch_no", "quantity", "balance_after", "counterparty_name"),
                   row_limit=500, width=12, height=70),
         ),
     ),
     filters=(
-        *region_filters("rpt_stock_on_hand", prefix="stock-region"),
+        *region_filters("stock_on_hand", prefix="stock-region"),
         NativeFilter("date", "单据日期 / 合同签订日期", "time"),
-        NativeFilter("vaccine", "疫苗", "select", "rpt_stock_on_hand", "vaccine_name"),
+        NativeFilter("vaccine", "疫苗", "select", "stock_on_hand", "vaccine_name"),
     ),
 )

@@ -25,7 +25,7 @@ def _rate(numerator: str, denominator: str) -> str:
 
 
 OBSERVATION = Dataset(
-    name="rpt_observation",
+    name="observation",
     schema="marts",
     description="留观率统计表 (日汇总: 接种单位 × 接种日期 × 在册分组), 附单位所在地区",
     sql=f"""select
@@ -53,7 +53,7 @@ from marts.rpt_observation as o
 )
 
 SIGNOFF = Dataset(
-    name="rpt_signoff",
+    name="signoff",
     schema="marts",
     description="签核率统计 (日汇总: 接种单位 × 接种日期), 附单位所在地区",
     sql=f"""select
@@ -78,7 +78,7 @@ from marts.rpt_signoff as s
 )
 
 MIGRATION = Dataset(
-    name="rpt_migration",
+    name="migration",
     schema="marts",
     description="省内迁出报表 (月汇总: 迁出单位 × 月份), 地区为迁出单位所在地",
     sql=f"""select
@@ -103,7 +103,7 @@ from marts.rpt_migration as m
 )
 
 MIGRATION_DETAIL = Dataset(
-    name="rpt_migration_detail",
+    name="migration_detail",
     schema="marts",
     description="省内迁出 明细 (每个迁移申请一行, 含迁出/迁入单位及地区), 地区为迁出单位所在地",
     sql="""select
@@ -149,35 +149,35 @@ DASHBOARD = Dashboard(
     order=30,
     rows=(
         (
-            Chart("observation-rate", "留观率(达标)", "rpt_observation", "big_number", ("observation_rate",), width=3),
-            Chart("reg-signoff-rate", "登记签核率", "rpt_signoff", "big_number", ("reg_signoff_rate",), width=3),
-            Chart("vacc-signoff-rate", "接种签核率", "rpt_signoff", "big_number", ("vacc_signoff_rate",), width=3),
-            Chart("migrations-initiated", "省内迁出发起数", "rpt_migration", "big_number", ("initiated",), width=3),
+            Chart("observation-rate", "留观率(达标)", "observation", "big_number", ("observation_rate",), width=3),
+            Chart("reg-signoff-rate", "登记签核率", "signoff", "big_number", ("reg_signoff_rate",), width=3),
+            Chart("vacc-signoff-rate", "接种签核率", "signoff", "big_number", ("vacc_signoff_rate",), width=3),
+            Chart("migrations-initiated", "省内迁出发起数", "migration", "big_number", ("initiated",), width=3),
         ),
         (
-            Chart("observation-by-city", "各市留观登记率与留观率", "rpt_observation", "bar",
+            Chart("observation-by-city", "各市留观登记率与留观率", "observation", "bar",
                   ("observation_recorded_rate", "observation_rate"), ("unit_city_name",), width=6),
-            Chart("signoff-by-month", "逐月签核率", "rpt_signoff", "line", ("reg_signoff_rate", "vacc_signoff_rate"),
+            Chart("signoff-by-month", "逐月签核率", "signoff", "line", ("reg_signoff_rate", "vacc_signoff_rate"),
                   ("vaccination_date",), width=6),
         ),
         (
-            Chart("observation-by-county", "留观率统计(各县区)", "rpt_observation", "table",
+            Chart("observation-by-county", "留观率统计(各县区)", "observation", "table",
                   ("visits", "observation_recorded_rate", "observation_rate", "visits_with_aefi"),
                   ("unit_city_name", "unit_county_name"), width=6, height=60),
-            Chart("signoff-by-county", "签核率统计(各县区)", "rpt_signoff", "table",
+            Chart("signoff-by-county", "签核率统计(各县区)", "signoff", "table",
                   ("signoff_visits", "reg_signoff_rate", "reg_late", "signoff_doses", "vacc_signoff_rate", "vacc_late",
                    "vacc_out_of_order"),
                   ("unit_city_name", "unit_county_name"), width=6, height=60),
         ),
         (
-            Chart("migration-by-month", "逐月省内迁出", "rpt_migration", "line",
+            Chart("migration-by-month", "逐月省内迁出", "migration", "line",
                   ("initiated", "accepted", "rejected", "withdrawn"), ("event_month",), width=6),
-            Chart("migration-by-county", "省内迁出(各县区)", "rpt_migration", "table",
+            Chart("migration-by-county", "省内迁出(各县区)", "migration", "table",
                   ("initiated", "accepted", "rejected", "withdrawn", "accept_rate"),
                   ("unit_city_name", "unit_county_name"), width=6, height=60),
         ),
         (
-            Chart("migration-detail", "省内迁出明细", "rpt_migration_detail", "detail",
+            Chart("migration-detail", "省内迁出明细", "migration_detail", "detail",
                   columns=("initiated_date", "unit_city_name", "unit_county_name", "unit_name", "unit_id",
                            "to_city_name", "to_county_name", "to_unit_name", "migration_status", "days_to_accept",
                            "migration_id"),
@@ -185,8 +185,8 @@ DASHBOARD = Dashboard(
         ),
     ),
     filters=(
-        *region_filters("rpt_observation", prefix="visit-region"),
+        *region_filters("observation", prefix="visit-region"),
         NativeFilter("date", "日期", "time"),
-        NativeFilter("register-group", "在册分组", "select", "rpt_observation", "register_group"),
+        NativeFilter("register-group", "在册分组", "select", "observation", "register_group"),
     ),
 )
