@@ -71,7 +71,8 @@ def main() -> None:
                     result["detail_rows"] = [
                         [c.inner_text().strip() for c in row.locator("td").all()] for row in rows.all()[:200]
                     ]
-                if board["slug"] in job.get("screenshot", []):
+                shots = user.get("screenshot") or job.get("screenshot", [])  # the user's own list, else the job's
+                if board["slug"] in shots:
                     path = f"{job['artifacts']}/{board['slug']}-{user['name']}.png"
                     page.screenshot(path=path, full_page=True)
                     result["screenshot"] = path
