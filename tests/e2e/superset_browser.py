@@ -39,7 +39,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for user in job["users"]:
-            ctx = browser.new_context(viewport={"width": 1600, "height": 3000})
+            ctx = browser.new_context(viewport={"width": 1600, "height": 3200})
             page = ctx.new_page()
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
             page.goto(f"{base}/login/")
@@ -74,7 +74,9 @@ def main() -> None:
                 shots = user.get("screenshot") or job.get("screenshot", [])  # the user's own list, else the job's
                 if board["slug"] in shots:
                     path = f"{job['artifacts']}/{board['slug']}-{user['name']}.png"
-                    page.screenshot(path=path, full_page=True)
+                    # the viewport (tall enough for every dashboard), not full_page: resizing the page for a
+                    # full-page capture re-lays the grid out and can catch it empty, and costs seconds per shot
+                    page.screenshot(path=path)
                     result["screenshot"] = path
                 out.append(result)
             ctx.close()
