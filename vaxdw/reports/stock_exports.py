@@ -12,16 +12,19 @@ from datetime import date
 from pathlib import Path
 
 from exporters.stock import write_register, write_stocktake, write_subordinate_stock
+from exporters.stock_indicators import write_stock_indicators
 from vaxdw.access import ExportScope, audited_export
 from vaxdw.access.authorize import Grant
 from vaxdw.db import PgParams
-from vaxdw.reports.stock import query_ledger, query_stocktake, query_subordinate_stock
+from vaxdw.reports.stock import query_ledger, query_physical_counts, query_stocktake, query_subordinate_stock
+from vaxdw.reports.stock_indicators import query_stock_indicators
 
 REPORTS = {
     "subordinate_stock": ("下级库存统计表", "export_summary"),
     "stocktake": ("疫苗盘点数据表", "export_summary"),
     "register": ("疫苗出入库登记表", "export_detail"),
     "ledger": ("出入库账簿", "export_detail"),
+    "indicators": ("库存指标统计表", "export_summary"),  # the month of date_to (else date_from)
 }
 
 
@@ -35,9 +38,14 @@ def export_stock(warehouse: PgParams, user: str, report: str, out_path: Path, un
         if report == "subordinate_stock":
             result = query_subordinate_stock(warehouse, unit_id, date_to or date.today(), grant)
             write_subordinate_stock(result, out_path)
+        elif report == "indicators":
+            result = query_stock_indicators(warehouse, unit_id, date_to or date_from or date.today(), grant)
+            write_stock_indicators(result, out_path)
         elif report == "stocktake":
             result = query_stocktake(warehouse, unit_id, date_from, date_to, grant)
-            write_stocktake(result, out_path)
+            counts = query_physical_counts(warehouse, unit_id, date_to, grant)  # the count on the period's end
+            physical = None if counts is None else {bid: counts.get(bid, 0) for bid in result.rows["batch_id"]}
+            write_stocktake(result, out_path, physical)
         else:
             result = query_ledger(warehouse, unit_id, date_from, date_to, grant, title=title)
             write_register(result, out_path)
