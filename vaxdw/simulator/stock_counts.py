@@ -68,8 +68,14 @@ class StockCountExtension:
             first_day = min(day for days in batches.values() for day in days)
             monthly = units[unit_id].unit_type in MONTHLY_COUNT_TYPES
             counter = names.adult_name(rng, rng.choice("12"))
+            dates = count_dates(first_day, ctx.as_of, monthly)
+            if not dates:
+                continue
             ledgers = {batch: _ledger(days) for batch, days in sorted(batches.items())}
-            for count_date in count_dates(first_day, ctx.as_of, monthly):
+            # only batches that can be on the shelf on a count date: still moving then, or left over
+            ledgers = {batch: (days, balances) for batch, (days, balances) in ledgers.items()
+                       if days[-1] >= dates[0] or balances[-1] > 0}
+            for count_date in dates:
                 stamp = datetime.combine(count_date, time(17, 30))
                 for batch, (days, balances) in ledgers.items():
                     position = bisect_right(days, count_date)
