@@ -10,6 +10,7 @@ import math
 from dataclasses import replace
 from datetime import date, timedelta
 
+import openpyxl
 import pandas as pd
 import psycopg
 import pytest
@@ -23,7 +24,7 @@ from vaxdw.traceability.plan_issue import PlanIssueError, issue_plans, parse_per
 
 PROVINCE_CDC = "6100000001"
 MARTS = ["+rpt_plan_summary", "+fct_stock_movements", "+dim_vaccine_price", "+dim_cold_chain_equipment",
-         "+rpt_contract_fulfilment", "+rpt_stock_on_hand"]
+         "+rpt_contract_fulfilment", "+rpt_stock_on_hand", "+stg_ops__vaccination"]
 
 
 @pytest.fixture(scope="module")
@@ -290,3 +291,164 @@ def test_parse_period():
     assert parse_period("2026").period_type == "year"
     with pytest.raises(PlanIssueError):
         parse_period("2026-Q5")
+
+
+# -- statements: 采购合同履约 (35), 冷链设备档案表 (39), 疫苗价格 (40) ---------------------------------------
+
+
+def _table(sheet, first_header: str) -> tuple[list, list[tuple]]:
+    """The bottom header row starting with ``first_header`` and the body rows under it (to the 合计 row)."""
+    rows = list(sheet.iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(rows) if row[0] == first_header)
+    bottom = top
+    while rows[bottom + 1][0] is None:  # merged group header: the labels' second row
+        bottom += 1
+    labels = [rows[bottom][i] if rows[bottom][i] is not None else rows[top][i] for i in range(len(rows[top]))]
+    body = []
+    for row in rows[bottom + 1:]:
+        if row[0] is None or str(row[0]).startswith(("合计", "在用设备", "注")):
+            break
+        body.append(row)
+    return labels, body
+
+
+def _printable(sheet) -> None:
+    assert sheet.print_title_rows and sheet.print_area
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) and sheet.page_setup.orientation == "landscape"
+
+
+def _texts(sheet) -> str:
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+
+def test_contract_fulfilment_statement_matches_raw_contracts(warehouse, tmp_path):
+    from vaxdw.reports.stock_exports import export_stock
+
+    year = 2025
+    path = tmp_path / "采购合同履约.xlsx"
+    rows = export_stock(warehouse, "prov_admin", "contract_fulfilment", path, PROVINCE_CDC, date(year, 1, 1),
+                        date(year, 12, 31))
+    contracts = latest_versions(raw_table(warehouse, "purchase_contract"), "contract_id")
+    deliveries = latest_versions(raw_table(warehouse, "contract_delivery"), "delivery_id")
+    delivered = deliveries.groupby("contract_id")["delivered_quantity"].sum()
+    contracts = contracts[contracts["contract_year"] == year].set_index("contract_id")
+    contracts["delivered"] = delivered.reindex(contracts.index).fillna(0).astype(int)
+    contracts["outstanding"] = (contracts["contracted_quantity"] - contracts["delivered"]).clip(lower=0)
+    expected = contracts.set_index("contract_no")[["contracted_quantity", "delivered", "outstanding"]].astype(int)
+    sheet = openpyxl.load_workbook(path).active
+    _printable(sheet)
+    assert sheet["A1"].value == "采购合同履约情况表"
+    labels, body = _table(sheet, "合同号")
+    assert labels[:3] == ["合同号", "合同年度", "疫苗名称"] and "履约状态" in labels
+    assert rows == len(body) == len(expected) > 0
+    got = pd.DataFrame(body, columns=labels).set_index("合同号")[["合同数量", "已到货", "未到货"]]
+    got.columns, got.index.name = expected.columns, expected.index.name
+    pd.testing.assert_frame_equal(got.sort_index().astype(int), expected.sort_index())
+    totals = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "合计")
+    assert totals[labels.index("合同数量")] == expected["contracted_quantity"].sum()
+    assert totals[labels.index("未到货")] == expected["outstanding"].sum()
+
+
+def test_equipment_archive_is_printable_and_lists_the_units_devices(warehouse, tmp_path):
+    from vaxdw.reports.stock_exports import export_stock
+
+    units = latest_versions(raw_table(warehouse, "unit"), "unit_id")
+    county = sorted(units.loc[units["unit_type"] == "county_cdc", "unit_id"])[0]
+    under = {county} | set(units.loc[units["parent_unit_id"] == county, "unit_id"])
+    equipment = latest_versions(raw_table(warehouse, "cold_chain_equipment"), "equipment_id")
+    expected = equipment[equipment["unit_id"].isin(under)]
+    path = tmp_path / "冷链设备档案表.xlsx"
+    rows = export_stock(warehouse, "prov_admin", "equipment", path, county, include_subordinates=True)
+    sheet = openpyxl.load_workbook(path).active
+    _printable(sheet)
+    assert sheet["A1"].value == "冷链设备档案表"
+    labels, body = _table(sheet, "设备编码")
+    assert labels == ["设备编码", "所属单位", "设备类型", "品牌", "型号", "容积（升）", "购置日期", "经费来源", "启用日期",
+                      "放置地点", "使用状态", "报废日期", "维修保养记录", "温度探头编号"]
+    assert rows == len(body) == len(expected) > 0
+    assert sorted(row[0] for row in body) == sorted(expected["equipment_id"])
+    in_use = expected[expected["status"] == "在用"]["volume_l"].fillna(0).sum()
+    total = next(row for row in sheet.iter_rows(values_only=True) if str(row[0]).startswith("在用设备容积合计"))
+    assert total[labels.index("容积（升）")] == in_use
+    text = _texts(sheet)
+    assert "填表人：" in text and "负责人：" in text and "2023" in text
+    own = export_stock(warehouse, "prov_admin", "equipment", tmp_path / "own.xlsx", county)
+    assert own == int((expected["unit_id"] == county).sum())
+    assert export_stock(warehouse, "rabies_user", "equipment", tmp_path / "r.xlsx", county, include_subordinates=True) == 0
+
+
+def test_price_statement_has_history_fee_config_and_fee_lines(warehouse, raw_moves, tmp_path):
+    from vaxdw.reports.stock_exports import export_stock
+
+    path = tmp_path / "疫苗价格.xlsx"
+    start, end = date(2024, 12, 1), date(2025, 1, 31)  # both fee periods (the fees change on 2025-01-01)
+    rows = export_stock(warehouse, "prov_admin", "prices", path, PROVINCE_CDC, start, end)
+    prices = latest_versions(raw_table(warehouse, "vaccine_price"), "price_id")
+    assert rows == len(prices)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["价格历史", "储运费配置", "储运费明细"]
+    for sheet in book.worksheets:
+        _printable(sheet)
+    labels, body = _table(book["价格历史"], "疫苗名称")
+    assert len(body) == len(prices) and "单价（元/支或瓶）" in labels
+    got = sorted(float(row[labels.index("单价（元/支或瓶）")]) for row in body)
+    assert got == sorted(float(value) for value in prices["unit_price"])
+    assert len(_table(book["储运费配置"], "出库单位级别")[1]) == 12
+    # fee lines: independent pandas over raw docs, specs and the fee configuration (level prov_cdc)
+    specs = latest_versions(raw_table(warehouse, "product_spec"), "spec_id")
+    fees = latest_versions(raw_table(warehouse, "fee_config"), "fee_id")
+    moves = raw_moves[(raw_moves["unit_id"] == PROVINCE_CDC) & (raw_moves["doc_type"] == "OUT_TRANSFER")
+                      & (raw_moves["doc_date"] >= start) & (raw_moves["doc_date"] <= end)].copy()
+    moves["spec_id"] = moves["batch_id"].str.split(":").str[0]
+    moves = moves.merge(specs[["spec_id", "is_nip"]], on="spec_id")
+    moves = moves[~moves["is_nip"].astype(bool)]
+    moves["day"] = pd.to_datetime(moves["doc_date"])
+    level = fees[fees["unit_level"] == "prov_cdc"].assign(
+        start=lambda f: pd.to_datetime(f["effective_from"]),
+        stop=lambda f: pd.to_datetime(f["effective_to"]).fillna(pd.Timestamp("2100-01-01")))
+    priced = moves.merge(level, how="cross")
+    priced = priced[(priced["day"] >= priced["start"]) & (priced["day"] <= priced["stop"])]
+    priced = priced.assign(fee=priced["dose_quantity"] * priced["fee_per_dose"].astype(float))
+    assert len(priced) == 2 * len(moves)
+    storage = priced.loc[priced["fee_type"] == "storage", "fee"].sum()
+    shipping = priced.loc[priced["fee_type"] == "shipping", "fee"].sum()
+    fee_labels, fee_body = _table(book["储运费明细"], "出库日期")
+    assert len(fee_body) == len(moves) > 0
+    totals = next(row for row in book["储运费明细"].iter_rows(values_only=True) if row[0] == "合计")
+    assert float(totals[fee_labels.index("储存费")]) == pytest.approx(storage)
+    assert float(totals[fee_labels.index("运输费")]) == pytest.approx(shipping)
+    # the rabies account sees rabies prices only
+    rabies_rows = export_stock(warehouse, "rabies_user", "prices", tmp_path / "r.xlsx", PROVINCE_CDC, start, end)
+    names = [row[0] for row in _table(openpyxl.load_workbook(tmp_path / "r.xlsx")["价格历史"], "疫苗名称")[1]]
+    assert rabies_rows == len(names) > 0 and all("狂犬" in name for name in names)
+
+
+# -- default pipeline exports ---------------------------------------------------------------------------
+
+
+def test_default_exports_write_the_province_stock_statements(warehouse, raw_moves, tmp_path):
+    from vaxdw.reports.exports import EXPORT_MODULES
+    from vaxdw.reports.stock_statement_exports import PIPELINE_USER, default_exports
+
+    assert "vaxdw.reports.stock_statement_exports" in EXPORT_MODULES
+    end = max(raw_moves["doc_date"])
+    start = date(end.year, 1, 1)
+    files = default_exports(warehouse, tmp_path, start, end)
+    assert [f["report"] for f in files] == ["下级库存统计表", "疫苗盘点数据表", "出入库账簿", "采购合同履约情况表",
+                                            "冷链设备档案表", "疫苗价格表"]
+    for f in files:
+        book = openpyxl.load_workbook(f["path"])
+        assert book.worksheets[0]["A1"].value == f["report"] or f["report"] == "疫苗价格表"
+        _printable(book.worksheets[0])
+    ledger = next(f for f in files if f["report"] == "出入库账簿")
+    month = raw_moves[(raw_moves["unit_id"] == PROVINCE_CDC) & (raw_moves["doc_date"] >= end.replace(day=1))
+                      & (raw_moves["doc_date"] <= end)]
+    assert ledger["rows"] == len(month) > 0
+    stock = next(f for f in files if f["report"] == "下级库存统计表")
+    units = {row[0] for row in _table(openpyxl.load_workbook(stock["path"]).active, "单位编码")[1]}
+    types = latest_versions(raw_table(warehouse, "unit"), "unit_id").set_index("unit_id")["unit_type"]
+    assert PROVINCE_CDC in units and set(types[sorted(units)]) == {"prov_cdc", "city_cdc"}
+    with psycopg.connect(warehouse.url) as conn:
+        audited = conn.execute("select count(*) from audit.export_log where user_name = %s",
+                               (PIPELINE_USER,)).fetchone()[0]
+    assert audited == len(files)
