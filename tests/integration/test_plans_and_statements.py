@@ -175,8 +175,11 @@ def test_issue_lines_respect_stock_expiry_fefo_and_shortfalls(warehouse, raw_pla
         vaccine = plans.set_index("plan_id").loc[plan_id, "vaccine_code"]
         usable = stock[(stock["vaccine_code"] == vaccine) & (stock["expiry_date"] >= ship)]
         assert int(used.reindex(usable.index).fillna(0).sum()) == int(usable["available"].sum())
-    # children in unit-code order consume the shared stock: documents numbered per child
-    assert lines.groupby("to_unit_id")["doc_no"].nunique().eq(1).all()
+    # children in unit-code order consume the shared stock: a later child never gets an earlier expiry
+    for vaccine, group in lines.groupby("vaccine_code"):
+        spans = group.groupby("to_unit_id")["expiry_date"].agg(["min", "max"]).sort_index()
+        assert (spans["max"].shift(1).dropna() <= spans["min"].iloc[1:]).all(), vaccine
+    assert lines.groupby("to_unit_id")["doc_no"].nunique().eq(1).all()  # one document per child
     # non-NIP lines carry storage and shipping fees, NIP lines none; amounts = price × quantity
     assert lines.loc[lines["is_nip"], "storage_fee"].isna().all()
     priced = lines[lines["unit_price"].notna()]
