@@ -180,6 +180,7 @@ COMMAND_MODULES: list[str] = [
     "vaxdw.access.commands",
     "vaxdw.cli_obstetric",
     "vaxdw.bi.commands",
+    "vaxdw.cli_plans",
 ]
 
 
