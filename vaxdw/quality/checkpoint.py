@@ -509,8 +509,8 @@ def _insert_failed_rows(cur, run_id: int, outcomes: list[RuleOutcome], rules: di
                         batch_sql: dict[str, str]) -> None:
     """All failing rows of every failing rule, set-based, without fetching them into Python.
 
-    ``unexpected_where`` rules: one INSERT ... SELECT per table, a single scan of the batch with,
-    per row, the failing rules' ``(value, rule)`` selected WHERE their predicate holds: the rule's
+    ``unexpected_where`` rules: one INSERT ... SELECT per table, a single scan of the batch that
+    lists per row the rules whose predicate holds, with the rule's value expression: the rule's
     ``unexpected_where`` and ``value`` from the catalogue, which is what the suite query GX counted
     was generated from (:func:`vaxdw.quality.suites.unexpected_rows_query`). Map expectations: the
     query GX gave for the rule. The rows inserted per rule must equal GX's count, else the rule
@@ -524,18 +524,20 @@ def _insert_failed_rows(cur, run_id: int, outcomes: list[RuleOutcome], rules: di
 
     # No parameters below: the SQL text may contain '%' (LIKE patterns) and is sent as is.
     for table in dict.fromkeys(o.table_name for o in failing):
-        branches = [
-            f"SELECT {lit(o.rule_id)} AS rule_id, ({rules[o.rule_id].value})::text AS {VALUE}, "
-            f"{lit(o.message_zh)} AS message_zh WHERE {rules[o.rule_id].unexpected_where}"
-            for o in failing
-            if o.table_name == table and rules[o.rule_id].kind == "unexpected_where"
-        ]
-        if not branches:
+        mine = [rules[o.rule_id] for o in failing if o.table_name == table and rules[o.rule_id].kind == "unexpected_where"]
+        if not mine:
             continue
+        # Per batch row, the ids of the rules it fails (their predicates, each evaluated once); then
+        # the value expression of the failed rule, evaluated for the failing rows only.
+        flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in mine)
+        values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in mine)
+        messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in mine)
         inserted.update(cur.execute(
             f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
-            f"SELECT {int(run_id)}, r.rule_id, {lit(table)}, b.{ROW_KEY}, r.{VALUE}, r.message_zh "
-            f"FROM ({batch_sql[table]}) AS b CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) AS r "
+            f"SELECT {int(run_id)}, f.dq_rule_id, {lit(table)}, f.{ROW_KEY}, CASE f.dq_rule_id {values} END, "
+            f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
+            f"FROM ({batch_sql[table]}) AS b) AS f "
+            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id "
             "RETURNING rule_id) SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
         ).fetchall())
     for o in failing:
