@@ -77,7 +77,7 @@ def start(settings: Settings, warehouse: PgParams, seed: int = 1) -> DemoWorld:
         "VAXDW_EXCHANGE_COLLAB_URL": collab.url, "VAXDW_EXCHANGE_COLLAB_APP_ID": "610000",
         "VAXDW_EXCHANGE_COLLAB_SECRET": collab_secret,
         "VAXDW_EXCHANGE_TIMEOUT_SECONDS": "1", "VAXDW_EXCHANGE_BACKOFF_SECONDS": "0.2",
-        "VAXDW_EXCHANGE_BATCH_SIZE": "500",
+        "VAXDW_EXCHANGE_BATCH_SIZE": "1000", "VAXDW_EXCHANGE_CONCURRENCY": "4",
         "VAXDW_EXCHANGE_COLDCHAIN_VENDORS": json.dumps([
             {"vendor": "A", "format": "json", "url": f"{vendors.url}/vendor-a", "token": "token-a"},
             {"vendor": "B", "format": "csv", "url": f"{vendors.url}/vendor-b", "token": "key-b"}]),

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -58,6 +58,7 @@ class SendResult:
     rejected: int = 0
     retries: int = 0
     left_in_flight: int = 0
+    seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
 
@@ -86,9 +87,10 @@ def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
                                     content_hash text) on commit drop;
             create temp table held (record_key text primary key, reason text) on commit drop;
         """)
-        conn.execute(f"insert into cand (record_key, load_id, payload) {category.changed_sql} "
+        conn.execute("insert into cand (record_key, load_id, payload, content_hash) "
+                     "select record_key, load_id, payload, md5(payload::text) "
+                     f"from ({category.changed_sql}) as changed (record_key, load_id, payload) "
                      "on conflict (record_key) do nothing", {"wm": wm})
-        conn.execute("update cand set content_hash = md5(payload::text)")
         with conn.cursor().copy("copy held (record_key, reason) from stdin") as copy:
             for key, reason in held.items():
                 copy.write_row((key, reason))
@@ -372,6 +374,7 @@ def send_pending(warehouse: PgParams, client: UploadClient, category: Category, 
     batches in flight finish, then the exception propagates).
     """
     result = SendResult(category.name)
+    started = time.perf_counter()
     with connect(warehouse, autocommit=True) as conn:
         ensure_schema(conn)
         sender = _Sender(warehouse, client, category, limits, sleep, after_send, result)
@@ -401,6 +404,7 @@ def send_pending(warehouse: PgParams, client: UploadClient, category: Category, 
             sender.close()
         if failure is not None:
             raise failure
+        result.seconds = round(time.perf_counter() - started, 2)
         return _finish(conn, category, result)
 
 

@@ -124,6 +124,9 @@ def summary_lines(steps: dict) -> list[str]:
             if isinstance(send, dict):
                 text += (f"  sent {send['items_sent']:>7,} in {send['batches']} batches, accepted {send['accepted']:,},"
                          f" rejected {send['rejected']:,}, retries {send['retries']}, in flight {send['left_in_flight']}")
+                seconds = send.get("seconds") or 0
+                if send["items_sent"] and seconds:
+                    text += f"  ({seconds:,.1f} s, {send['items_sent'] / seconds:,.0f} records/s)"
             else:
                 text += f"  ({send})"
             lines.append(text)

@@ -205,6 +205,7 @@ class UploadStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.conn.execute("pragma journal_mode=wal")
+        self.conn.execute("pragma synchronous=normal")  # WAL: survives a crash of the server process
         self.conn.executescript(SCHEMA)
         self.lock = threading.Lock()
 
