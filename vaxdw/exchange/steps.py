@@ -21,6 +21,9 @@ from vaxdw.settings import Settings, get_settings
 EXCHANGE_MODELS = ["stg_collab__item", "stg_coldchain__reading", "stg_coldchain__device", "dim_collab_product",
                    "dim_collab_specification", "dim_collab_batch", "fct_collab_purchase_inbound",
                    "fct_coldchain_readings", "rpt_coldchain_excursions", "rpt_coldchain_devices"]
+# The platform's products, specifications, batches and purchase inbound documents merge into the stock
+# dimensions and flow (intermediate/stock): rebuild them and everything downstream after receiving pushes.
+STOCK_MERGE_MODELS = ["int_stock_specs+", "int_stock_batches+", "int_stock_collab_purchase+"]
 
 
 def receive_pushes(run_id: str, settings: Settings | None = None) -> dict:
@@ -39,7 +42,8 @@ def build_exchange_marts(run_id: str, settings: Settings | None = None) -> dict:
     from vaxdw.dbt_runner import run_dbt
 
     _, warehouse = resolve(settings or get_settings())
-    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS])
+    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS,
+                                 *STOCK_MERGE_MODELS])
     return record_step(warehouse, run_id, "exchange_dbt", {"models_built": result.models_built,
                                                            "tests_passed": result.tests_passed,
                                                            "tests_failed": result.tests_failed})
