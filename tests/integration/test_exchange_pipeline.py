@@ -233,6 +233,9 @@ def test_pushed_batch_unknown_to_the_source_enters_the_stock_flow(merged):
     assert (move["doc_type"], move["unit_id"], move["quantity"], move["dose_quantity"], move["balance_after"]) == (
         "IN_PURCHASE", merged["unit_id"], 10, 20, 10)
     assert move["doc_id"] < 0 and move["line_id"] < 0  # platform-origin ids
+    merge = merged["dbt"]["stock_merge"]  # what the demo summary prints
+    assert (merge["purchase_docs_pushed"], merge["purchase_docs_added"], merge["purchase_lines_added"]) == (2, 1, 1)
+    assert merge["batches_by_source"]["collab"] == 1 and merge["batches_by_source"]["ops+collab"] == 1
 
 
 def test_pushed_inbound_duplicating_a_source_document_is_counted_once(merged):

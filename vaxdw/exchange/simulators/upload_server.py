@@ -33,6 +33,8 @@ from vaxdw.exchange.signing import verify
 from vaxdw.idcard import check_digit
 from vaxdw.simulator.code_tables import VACCINE_BY_CODE
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per record
+
 FAULT_KINDS = ("ok", "timeout", "lost", "error", "garbage", "partial", "duplicate")
 
 
@@ -258,7 +260,7 @@ class UploadStore:
         elif error is None and op not in ("create", "update"):
             error = f"E100:{ERRORS['E100']}：op={op}"
         if error is None:
-            data = json.dumps(rec["data"], ensure_ascii=False, sort_keys=True)
+            data = _ENCODER.encode(rec["data"])
             if op == "create":
                 view.creates.append((category, record_id, rec["version"], key, data, now, now))
             else:
@@ -374,6 +376,8 @@ def create_app(store_path: Path, secrets: dict[str, str], validators: dict, titl
         if fault == "partial":
             results = results[: len(results) // 2]
         store.log(batch_id, category, len(records_in), fault, 200)
-        return {"batch_id": batch_id, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results}
+        # plain JSON types already: JSONResponse skips FastAPI's per-value jsonable_encoder walk
+        return JSONResponse({"batch_id": batch_id, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                             "results": results})
 
     return app
