@@ -1,6 +1,8 @@
 -- Each region code (current and historical) with its ancestors by level: province, city, county,
 -- township. Walks up to three parents, taking each ancestor by its level so a missing level
 -- does not shift the others.
+{%- set levels = [(1, 'province'), (2, 'city'), (3, 'county'), (4, 'township')] %}
+
 with regions as (
 
     select * from {{ ref('stg_ops__region') }}
@@ -58,54 +60,18 @@ placed as (
         with_ancestors.valid_from,
         with_ancestors.valid_to,
         with_ancestors._load_id,
-        case
-            when with_ancestors.region_level = 1 then with_ancestors.region_code
-            when with_ancestors.parent_1_level = 1 then with_ancestors.parent_1_code
-            when with_ancestors.parent_2_level = 1 then with_ancestors.parent_2_code
-            when with_ancestors.parent_3_level = 1 then with_ancestors.parent_3_code
-        end as province_code,
-        case
-            when with_ancestors.region_level = 1 then with_ancestors.region_name
-            when with_ancestors.parent_1_level = 1 then with_ancestors.parent_1_name
-            when with_ancestors.parent_2_level = 1 then with_ancestors.parent_2_name
-            when with_ancestors.parent_3_level = 1 then with_ancestors.parent_3_name
-        end as province_name,
-        case
-            when with_ancestors.region_level = 2 then with_ancestors.region_code
-            when with_ancestors.parent_1_level = 2 then with_ancestors.parent_1_code
-            when with_ancestors.parent_2_level = 2 then with_ancestors.parent_2_code
-            when with_ancestors.parent_3_level = 2 then with_ancestors.parent_3_code
-        end as city_code,
-        case
-            when with_ancestors.region_level = 2 then with_ancestors.region_name
-            when with_ancestors.parent_1_level = 2 then with_ancestors.parent_1_name
-            when with_ancestors.parent_2_level = 2 then with_ancestors.parent_2_name
-            when with_ancestors.parent_3_level = 2 then with_ancestors.parent_3_name
-        end as city_name,
-        case
-            when with_ancestors.region_level = 3 then with_ancestors.region_code
-            when with_ancestors.parent_1_level = 3 then with_ancestors.parent_1_code
-            when with_ancestors.parent_2_level = 3 then with_ancestors.parent_2_code
-            when with_ancestors.parent_3_level = 3 then with_ancestors.parent_3_code
-        end as county_code,
-        case
-            when with_ancestors.region_level = 3 then with_ancestors.region_name
-            when with_ancestors.parent_1_level = 3 then with_ancestors.parent_1_name
-            when with_ancestors.parent_2_level = 3 then with_ancestors.parent_2_name
-            when with_ancestors.parent_3_level = 3 then with_ancestors.parent_3_name
-        end as county_name,
-        case
-            when with_ancestors.region_level = 4 then with_ancestors.region_code
-            when with_ancestors.parent_1_level = 4 then with_ancestors.parent_1_code
-            when with_ancestors.parent_2_level = 4 then with_ancestors.parent_2_code
-            when with_ancestors.parent_3_level = 4 then with_ancestors.parent_3_code
-        end as township_code,
-        case
-            when with_ancestors.region_level = 4 then with_ancestors.region_name
-            when with_ancestors.parent_1_level = 4 then with_ancestors.parent_1_name
-            when with_ancestors.parent_2_level = 4 then with_ancestors.parent_2_name
-            when with_ancestors.parent_3_level = 4 then with_ancestors.parent_3_name
-        end as township_name,
+        {%- for level_rank, level in levels %}
+            {%- for attribute in ['code', 'name'] %}
+                case
+                    when with_ancestors.region_level = {{ level_rank }}
+                        then with_ancestors.region_{{ attribute }}
+                    {%- for depth in [1, 2, 3] %}
+                        when with_ancestors.parent_{{ depth }}_level = {{ level_rank }}
+                            then with_ancestors.parent_{{ depth }}_{{ attribute }}
+                    {%- endfor %}
+                end as {{ level }}_{{ attribute }},
+            {%- endfor %}
+        {%- endfor %}
         (
             (with_ancestors.valid_from is null or with_ancestors.valid_from <= {{ evaluation_date() }})
             and (with_ancestors.valid_to is null or with_ancestors.valid_to > {{ evaluation_date() }})

@@ -2,13 +2,7 @@
 -- 留观率 明细 (DOMAIN §8.3): one row per vaccination visit = recipient x unit x vaccination date, with
 -- its observation record (the longest one when several) and whether observation was completed:
 -- obs_end - last dose time >= var('observation_minutes') minutes, or an AEFI recorded during it.
-with doses as (
-
-    select * from {{ ref('fct_vaccinations') }}
-
-),
-
-observations as materialized (
+with observations as materialized (
 
     select
         *,
@@ -23,35 +17,31 @@ observations as materialized (
 
 visits as (
 
-    select
-        recipient_id,
-        unit_id,
-        vaccination_date,
-        count(*) as doses,
-        min(vaccinated_at) as first_vaccinated_at,
-        max(vaccinated_at) as last_vaccinated_at,
-        max(unit_name) as unit_name,
-        max(unit_township_code) as unit_township_code,
-        max(unit_township_name) as unit_township_name,
-        max(unit_county_code) as unit_county_code,
-        max(unit_county_name) as unit_county_name,
-        max(unit_city_code) as unit_city_code,
-        max(unit_city_name) as unit_city_name,
-        max(unit_province_code) as unit_province_code,
-        max(unit_province_name) as unit_province_name,
-        max(register_status) as register_status,
-        max(register_group) as register_group
-    from doses
-    where unit_id is not null
-    group by recipient_id, unit_id, vaccination_date
+    select * from {{ ref('int_vaccination_visits') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['visits.recipient_id', 'visits.unit_id', 'visits.vaccination_date']) }} as visit_key,
-        visits.*,
+        visits.visit_key,
+        visits.recipient_id,
+        visits.unit_id,
+        visits.vaccination_date,
+        visits.doses,
+        visits.first_vaccinated_at,
+        visits.last_vaccinated_at,
+        visits.unit_name,
+        visits.unit_township_code,
+        visits.unit_township_name,
+        visits.unit_county_code,
+        visits.unit_county_name,
+        visits.unit_city_code,
+        visits.unit_city_name,
+        visits.unit_province_code,
+        visits.unit_province_name,
+        visits.register_status,
+        visits.register_group,
         observations.observation_id,
         observations.obs_start_at,
         observations.obs_end_at,

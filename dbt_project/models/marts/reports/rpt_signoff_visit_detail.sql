@@ -2,13 +2,7 @@
 -- 签核率 登记签核明细 (DOMAIN §8.4): one row per vaccination visit with its registration and the
 -- guardian's consent signature: signed (on time: not after the first dose, same day), late (after the
 -- first dose or another day), unsigned (no signature or no registration).
-with doses as (
-
-    select * from {{ ref('fct_vaccinations') }}
-
-),
-
-registrations as materialized (
+with registrations as materialized (
 
     select
         *,
@@ -29,33 +23,31 @@ staff as materialized (
 
 visits as (
 
-    select
-        recipient_id,
-        unit_id,
-        vaccination_date,
-        count(*) as doses,
-        min(vaccinated_at) as first_vaccinated_at,
-        max(unit_name) as unit_name,
-        max(unit_township_code) as unit_township_code,
-        max(unit_township_name) as unit_township_name,
-        max(unit_county_code) as unit_county_code,
-        max(unit_county_name) as unit_county_name,
-        max(unit_city_code) as unit_city_code,
-        max(unit_city_name) as unit_city_name,
-        max(unit_province_code) as unit_province_code,
-        max(unit_province_name) as unit_province_name,
-        max(register_group) as register_group
-    from doses
-    where unit_id is not null
-    group by recipient_id, unit_id, vaccination_date
+    select * from {{ ref('int_vaccination_visits') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['visits.recipient_id', 'visits.unit_id', 'visits.vaccination_date']) }} as visit_key,
-        visits.*,
+        visits.visit_key,
+        visits.recipient_id,
+        visits.unit_id,
+        visits.vaccination_date,
+        visits.doses,
+        visits.first_vaccinated_at,
+        visits.last_vaccinated_at,
+        visits.unit_name,
+        visits.unit_township_code,
+        visits.unit_township_name,
+        visits.unit_county_code,
+        visits.unit_county_name,
+        visits.unit_city_code,
+        visits.unit_city_name,
+        visits.unit_province_code,
+        visits.unit_province_name,
+        visits.register_status,
+        visits.register_group,
         registrations.registration_id,
         registrations.registered_at,
         registrations.registrar_id,
