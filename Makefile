@@ -50,6 +50,7 @@ airflow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.load_throughput
+	$(BIN)/python -m bench.exchange_upload
 
 lint: $(STAMP)
 	$(BIN)/ruff check vaxdw exporters dags tests bench

@@ -131,11 +131,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("The DAG run failed; see the log above.", file=sys.stderr)
         return proc.returncode
     print(pipeline.summary(warehouse, pipeline.latest_run_id(warehouse)))
-    exchange = args.exchange if args.exchange is not None else args.scale in ("tiny", "small")
-    if not exchange:
-        # Uploading every record of a 40k-child province over HTTP takes longer than the rest of the demo:
-        # the exchange DAG runs by default only on tiny/small provinces (`--exchange` forces it).
-        print("Exchange DAG skipped at this scale (run `vaxdw demo --skip-generate --exchange` for it).")
+    if not args.exchange:
+        print("Exchange DAG skipped (--no-exchange).")
         return 0
     from vaxdw.exchange.demo import run_exchange_dag
 
@@ -181,6 +178,7 @@ COMMAND_MODULES: list[str] = [
     "vaxdw.cli_obstetric",
     "vaxdw.bi.commands",
     "vaxdw.audit.commands",
+    "vaxdw.cli_plans",
 ]
 
 
@@ -229,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="generate a province and run the main DAG through Airflow")
     p.add_argument("--scale", default=get_settings().scale, choices=["tiny", "small", "demo", "province"])
     p.add_argument("--skip-generate", action="store_true", help="reuse the current source database")
-    p.add_argument("--exchange", action=argparse.BooleanOptionalAction, default=None,
-                   help="also run the exchange DAG against the simulators (default: only at scale tiny/small)")
+    p.add_argument("--exchange", action=argparse.BooleanOptionalAction, default=True,
+                   help="also run the exchange DAG against the simulators (default; --no-exchange skips it)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("airflow", help="run an airflow command in the project's Airflow environment")

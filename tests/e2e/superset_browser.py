@@ -1,6 +1,7 @@
 """Browser driver for tests/e2e/test_superset.py, run with Superset's venv python (it has playwright).
 
-Reads a JSON job on stdin, logs in as each user in Debian's Chromium (headless), opens every dashboard,
+Reads a JSON job on stdin, logs in as each user in Debian's Chromium (headless), opens every dashboard
+(or the user's ``dashboards`` when given),
 waits until no chart is loading, and prints JSON: per (user, dashboard) the chart count, error texts,
 and the cells of the detail table named in the job. Requests to anything but Superset (the telemetry
 pixel) are aborted.
@@ -38,7 +39,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for user in job["users"]:
-            ctx = browser.new_context(viewport={"width": 1600, "height": 2400})
+            ctx = browser.new_context(viewport={"width": 1600, "height": 3200})
             page = ctx.new_page()
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
             page.goto(f"{base}/login/")
@@ -46,7 +47,8 @@ def main() -> None:
             page.fill("#password", user["password"])
             page.click("button[type=submit]")
             page.wait_for_url("**/superset/welcome/**", timeout=180_000)
-            for board in job["dashboards"]:
+            only = user.get("dashboards")  # slugs; absent = every dashboard
+            for board in [b for b in job["dashboards"] if only is None or b["slug"] in only]:
                 started = time.monotonic()
                 page.goto(f"{base}/superset/dashboard/{board['slug']}/")
                 page.wait_for_selector(HOLDER, timeout=120_000)
@@ -69,9 +71,12 @@ def main() -> None:
                     result["detail_rows"] = [
                         [c.inner_text().strip() for c in row.locator("td").all()] for row in rows.all()[:200]
                     ]
-                if board["slug"] in job.get("screenshot", []):
+                shots = user.get("screenshot") or job.get("screenshot", [])  # the user's own list, else the job's
+                if board["slug"] in shots:
                     path = f"{job['artifacts']}/{board['slug']}-{user['name']}.png"
-                    page.screenshot(path=path, full_page=True)
+                    # the viewport (tall enough for every dashboard), not full_page: resizing the page for a
+                    # full-page capture re-lays the grid out and can catch it empty, and costs seconds per shot
+                    page.screenshot(path=path)
                     result["screenshot"] = path
                 out.append(result)
             ctx.close()

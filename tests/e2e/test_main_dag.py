@@ -55,6 +55,9 @@ def test_main_dag_through_airflow(settings, tmp_path):
     summary = pipeline.summary(warehouse, run_id)
     assert "vaccination" in summary and "Statements written" in summary
 
+    for stock_statement in ("下级库存统计表", "疫苗盘点数据表", "出入库账簿", "采购合同履约情况表", "冷链设备档案表", "疫苗价格表"):
+        assert len(list(settings.out_dir.glob(f"{stock_statement}_6100000001*.xlsx"))) == 1, stock_statement
+
     files = sorted((settings.out_dir).glob("实种情况统计表_county_*.xlsx"))
     assert len(files) == 1
     date_from, date_to = (date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}") for d in files[0].stem.split("_")[-2:])

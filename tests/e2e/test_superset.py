@@ -182,9 +182,26 @@ def test_scoped_chart_data_and_csv(superset, bi_warehouse, access_model, user):
     col = header.index("接种单位编码") if "接种单位编码" in header else header.index("unit_id")
     assert len(rows) > 1 and {r[col] for r in rows[1:]} <= allowed_units
 
+    # new report families: a unit-region mart (实种及时) and a traceability mart scoped on its region_code
+    counted = _sql(bi_warehouse, f"select sum(counted) from marts.rpt_entry_timeliness where {where}", *like)
+    timely = _sql(bi_warehouse, f"select sum(entry_timely) from marts.rpt_entry_timeliness where {where}", *like)
+    assert _scalar(client, charts["及时录入率"]) == pytest.approx(float(timely) / float(counted))
+    stock_where = " or ".join("region_code like %s" for _ in prefixes)
+    expected_stock = _sql(bi_warehouse, "select sum(stock_dose_quantity) from marts.rpt_stock_on_hand "
+                                        f"where {stock_where}", *like)
+    assert _scalar(client, charts["库存人份"]) == expected_stock
+    ledger = client.chart_data(charts["出入库账簿"]).json()["result"][0]["data"]
+    assert ledger and {row["unit_id"] for row in ledger} <= _units_in(bi_warehouse, prefixes)
+
     failed = client.chart_data(charts["问题明细"]).json()["result"][0]["data"]
     assert all(row["unit_id"] and any(row["unit_id"].startswith(p[:6]) or p.startswith(row["unit_id"][:6])
                                       for p in prefixes) for row in failed)
+
+
+def _units_in(warehouse, prefixes: list[str]) -> set[str]:
+    where = " or ".join("region_code like %s" for _ in prefixes)
+    return {r[0] for r in _rows(warehouse, f"select distinct unit_id from marts.fct_stock_movements where {where}",
+                                *[p + "%" for p in prefixes])}
 
 
 def _rows(warehouse, query: str, *params):
@@ -200,6 +217,17 @@ def test_rabies_account_sees_only_rabies_vaccines(superset, bi_warehouse):
     assert len(detail) == min(expected, 500)
     # province-wide rule totals need read_all_marts: none for this account
     assert client.chart_data(_chart_ids(client)["各规则检查结果(最近一次)"]).json()["result"][0]["data"] == []
+    # stock and traceability: only rabies vaccines; reports without a vaccine column: nothing
+    charts = _chart_ids(client)
+    # the account's region is the province: stock rows of units without a known region are not in it
+    assert _scalar(client, charts["库存人份"]) == _sql(
+        bi_warehouse, "select sum(stock_dose_quantity) from marts.rpt_stock_on_hand "
+                      "where vaccine_code like '28%%' and region_code like '61%%'")
+    ledger = client.chart_data(charts["出入库账簿"]).json()["result"][0]["data"]
+    rabies_names = {r[0] for r in _rows(bi_warehouse, "select distinct vaccine_name from marts.fct_stock_movements "
+                                                      "where vaccine_code like '28%%'")}
+    assert ledger and {row["vaccine_name"] for row in ledger} <= rabies_names
+    assert client.chart_data(charts["留观率统计(各县区)"]).json()["result"][0]["data"] == []
 
 
 def test_unknown_user_sees_nothing(superset):
@@ -216,23 +244,32 @@ def test_unknown_user_sees_nothing(superset):
     assert _scalar(client, _chart_ids(client)["实种剂次数"]) is None
 
 
+@pytest.mark.timeout(2400)  # 23 dashboard visits; a shared 2-core machine under load needs the margin
 def test_browser_dashboards(superset, township):
     sup, _ = superset
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):  # artefacts of this run only
+        old.unlink()
     passwords = json.loads((sup.home / "passwords.json").read_text(encoding="utf-8"))
     boards = {b.slug: b for b in all_dashboards()}
-    dashboards = [{"slug": slug, "detail_chart": "接种明细" if slug == "shizhong" else None} for slug in boards]
-    users = [{"name": sup.admin, "password": sup.admin_password}] + [
-        {"name": name, "password": passwords[name]} for name in ("lianhu_cdc", "xian_cdc", "clinic_user")
-    ]
+    detail_charts = {"shizhong": "接种明细", "stock": "出入库账簿"}
+    dashboards = [{"slug": slug, "detail_chart": detail_charts.get(slug)} for slug in boards]
+    # Every dashboard as admin and as a county account; the other scoped accounts only where their rows
+    # prove the scope (keeps the browser stage short on a small machine).
+    plan = {sup.admin: None, "lianhu_cdc": None, "xian_cdc": ["shizhong"], "clinic_user": ["shizhong"],
+            "rabies_user": ["stock"]}
+    users = [{"name": name, "password": sup.admin_password if name == sup.admin else passwords[name],
+              "dashboards": only, "screenshot": None if name == sup.admin else ["shizhong", "stock"]}
+             for name, only in plan.items()]
     job = {"base_url": sup.base_url, "users": users, "dashboards": dashboards, "artifacts": str(ARTIFACTS),
-           "screenshot": ["shizhong", "data-quality"]}
+           "screenshot": list(boards)}
     proc = subprocess.run([str(server.VENV_DIR / "bin" / "python"), str(Path(__file__).with_name("superset_browser.py"))],
-                          input=json.dumps(job), capture_output=True, text=True, timeout=600)
+                          input=json.dumps(job), capture_output=True, text=True, timeout=2400)
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = json.loads(proc.stdout)
     (ARTIFACTS / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    assert len(results) == len(users) * len(dashboards)
+    assert len(results) == sum(len(only or boards) for only in plan.values())
+    assert {res["slug"] for res in results if res["user"] == "lianhu_cdc"} == set(boards)
     for res in results:
         board = boards[res["slug"]]
         assert res["errors"] == [], res
@@ -244,6 +281,11 @@ def test_browser_dashboards(superset, township):
             assert "最近接种日期" in res["text"]
         if res.get("screenshot"):
             assert Path(res["screenshot"]).stat().st_size > 10_000
+    # 出入库账簿 columns: 单据日期, 市, 县(区), 单位, 单位编码, 单据类型, 单据号, 疫苗名称, ...
+    ledger = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "stock"}
+    assert ledger[sup.admin]
+    assert ledger["lianhu_cdc"] and {row[2] for row in ledger["lianhu_cdc"]} == {"莲湖区"}
+    assert ledger["rabies_user"] and all("狂犬" in row[7] for row in ledger["rabies_user"])
     detail = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "shizhong"}
     # detail columns: 接种日期, 市, 县(区), 乡镇(街道), 接种单位, ...
     # admin: the table renders rows (its first page may all be one city: the detail is not sorted by

@@ -71,7 +71,8 @@ def endpoint(url: str, timeout: float = 0.1) -> Endpoint:
     return Endpoint(url, "610000", SECRET["610000"], timeout_seconds=timeout)
 
 
-LIMITS = Limits(batch_size=4, max_attempts=4, backoff_seconds=1.0, backoff_cap_seconds=8.0)
+# one batch in flight at a time: the scripted fault sequences and backoff delays are then deterministic
+LIMITS = Limits(batch_size=4, max_attempts=4, backoff_seconds=1.0, backoff_cap_seconds=8.0, concurrency=1)
 
 
 def set_faults(url: str, **faults) -> None:

@@ -4,6 +4,7 @@ simulated national system behind the quality gate, circulation to the collaborat
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import httpx
@@ -16,6 +17,8 @@ from tests.integration.exchange_world import SECRET
 from vaxdw.db import connect
 from vaxdw.dbt_runner import run_dbt
 from vaxdw.exchange import steps
+from vaxdw.exchange.receiver import create_receiver_app
+from vaxdw.exchange.simulators.collab_pusher import Push, PushPlan, push_all
 from vaxdw.exchange.simulators.server_thread import ServerThread
 from vaxdw.exchange.simulators.upload_server import COLLAB_VALIDATORS, NIIS_VALIDATORS, create_app
 from vaxdw.extract_load import load_all
@@ -153,3 +156,113 @@ def test_staff_upload_statement_written(province):
     total_row = next(c.row for (c,) in sheet.iter_rows(min_col=1, max_col=1) if c.value == "合计")
     values = [c.value for c in sheet[total_row]]
     assert values[2] == report.totals["staff_total"] and values[3] == report.totals["uploaded"]
+
+
+@pytest.fixture(scope="module")
+def merged(province, tmp_path_factory):
+    """The platform pushes, through our receiver: a product with a specification and a batch the operational
+    source does not know, a purchase inbound of that batch, and a purchase inbound whose 单据号 duplicates an
+    operational purchase document (with a different quantity). Then the exchange DAG's receive and dbt steps."""
+    warehouse, settings = province["warehouse"], province["settings"]
+    with connect(warehouse) as conn:
+        spec_id, vaccine_code, maker, batch_no = conn.execute(
+            "select spec.spec_id, spec.vaccine_code, spec.manufacturer_code, batch.batch_no "
+            "from staging.stg_ops__product_spec as spec inner join staging.stg_ops__vaccine_batch as batch "
+            "using (spec_id) order by spec.spec_id, batch.batch_no limit 1").fetchone()
+        dup_doc_no, unit_id = conn.execute(
+            "select doc_no, unit_id from staging.stg_ops__stock_doc where doc_type = 'IN_PURCHASE' and not is_deleted "
+            "order by doc_id limit 1").fetchone()
+    items = [
+        {"item_type": "product", "version": 1, "data": {"product_code": "PT01", "vaccine_code": vaccine_code,
+                                                        "product_name": "测试产品", "manufacturer_code": maker}},
+        {"item_type": "specification", "version": 2, "data": {"spec_code": "CT0001", "product_code": "PT01",
+                                                              "doses_per_unit": 2, "package_unit": "支"}},
+        {"item_type": "batch", "version": 3, "data": {"product_code": "PT01", "batch_no": "CTB001",
+                                                      "manufacturer_code": maker, "expiry_date": "2028-01-31"}},
+        # the source's own specification and batch, pushed too: the source's values win
+        {"item_type": "product", "version": 4, "data": {"product_code": "PT02", "vaccine_code": vaccine_code,
+                                                        "product_name": "源有产品", "manufacturer_code": maker}},
+        {"item_type": "specification", "version": 5, "data": {"spec_code": spec_id, "product_code": "PT02",
+                                                              "doses_per_unit": 99}},
+        {"item_type": "batch", "version": 6, "data": {"product_code": "PT02", "batch_no": batch_no,
+                                                      "manufacturer_code": maker, "expiry_date": "2099-12-31"}},
+    ]
+    inbound = [
+        {"item_type": "purchase_inbound", "version": 7, "data": {
+            "doc_no": "CTRK0001", "unit_id": unit_id, "doc_date": "2026-03-02", "supplier_code": maker,
+            "lines": [{"product_code": "PT01", "batch_no": "CTB001", "quantity": 10}]}},
+        {"item_type": "purchase_inbound", "version": 8, "data": {
+            "doc_no": dup_doc_no, "unit_id": unit_id, "doc_date": "2026-03-03",
+            "lines": [{"product_code": "PT02", "batch_no": batch_no, "quantity": 99999}]}},
+    ]
+    plan = PushPlan([Push("CTMSG1", "basic_info", json.dumps({"message_id": "CTMSG1", "push_type": "basic_info",
+                                                               "items": items}).encode()),
+                     Push("CTMSG2", "purchase_inbound", json.dumps({"message_id": "CTMSG2",
+                                                                     "push_type": "purchase_inbound",
+                                                                     "items": inbound}).encode())])
+    receiver = ServerThread(create_receiver_app(warehouse, {"NVCSP": "push-secret"})).start()
+    try:
+        answers = push_all(receiver.url, "NVCSP", "push-secret", plan)
+    finally:
+        receiver.stop()
+    assert [a["http_status"] for a in answers] == [200, 200]
+    steps.receive_pushes("exchange-test", settings)
+    dbt = steps.build_exchange_marts("exchange-test", settings)
+    return {"warehouse": warehouse, "spec_id": spec_id, "batch_no": batch_no, "dup_doc_no": dup_doc_no,
+            "unit_id": unit_id, "dbt": dbt}
+
+
+def test_pushed_batch_unknown_to_the_source_enters_the_stock_flow(merged):
+    warehouse = merged["warehouse"]
+    assert merged["dbt"]["tests_failed"] == 0
+    batches = _frame(warehouse, "select batch_id, spec_id, batch_source, expiry_date::text as expiry "
+                                "from intermediate.int_stock_batches where batch_source <> 'ops'")
+    assert batches.set_index("batch_id")["batch_source"].to_dict() == {
+        "CT0001:CTB001": "collab", f"{merged['spec_id']}:{merged['batch_no']}": "ops+collab"}
+    source_expiry = _frame(warehouse, "select expiry_date::text as expiry from staging.stg_ops__vaccine_batch "
+                                      "where batch_id = %s", (f"{merged['spec_id']}:{merged['batch_no']}",))
+    merged_expiry = batches.set_index("batch_id")["expiry"]
+    assert merged_expiry[f"{merged['spec_id']}:{merged['batch_no']}"] == source_expiry["expiry"][0]  # source wins
+    specs = _frame(warehouse, "select spec_id, doses_per_unit, spec_source from intermediate.int_stock_specs "
+                              "where spec_source <> 'ops' order by spec_id")
+    assert specs.set_index("spec_id")["spec_source"].to_dict() == {"CT0001": "collab", merged["spec_id"]: "ops+collab"}
+    moves = _frame(warehouse, "select doc_type, unit_id, quantity, dose_quantity, balance_after, doc_id, line_id "
+                              "from marts.fct_stock_movements where batch_id = 'CT0001:CTB001'")
+    assert len(moves) == 1
+    move = moves.iloc[0]
+    assert (move["doc_type"], move["unit_id"], move["quantity"], move["dose_quantity"], move["balance_after"]) == (
+        "IN_PURCHASE", merged["unit_id"], 10, 20, 10)
+    assert move["doc_id"] < 0 and move["line_id"] < 0  # platform-origin ids
+    merge = merged["dbt"]["stock_merge"]  # what the demo summary prints
+    assert (merge["purchase_docs_pushed"], merge["purchase_docs_added"], merge["purchase_lines_added"]) == (2, 1, 1)
+    assert merge["batches_by_source"]["collab"] == 1 and merge["batches_by_source"]["ops+collab"] == 1
+
+
+def test_pushed_inbound_duplicating_a_source_document_is_counted_once(merged):
+    warehouse = merged["warehouse"]
+    source_lines = _frame(warehouse, """
+        select line.quantity from staging.stg_ops__stock_line as line
+        inner join staging.stg_ops__stock_doc as doc using (doc_id) where doc.doc_no = %s
+    """, (merged["dup_doc_no"],))
+    moves = _frame(warehouse, "select quantity, line_id from marts.fct_stock_movements where doc_no = %s",
+                   (merged["dup_doc_no"],))
+    assert len(moves) == len(source_lines) > 0
+    assert moves["quantity"].sum() == source_lines["quantity"].sum() and (moves["line_id"] > 0).all()
+
+
+def test_ledgers_still_balance_with_pushed_documents(merged):
+    """Per unit and batch, the last running balance equals the sum of signed quantities (pushed lines included)."""
+    warehouse = merged["warehouse"]
+    unbalanced = _frame(warehouse, """
+        with last as (
+            select distinct on (unit_id, batch_id) unit_id, batch_id, balance_after
+            from marts.fct_stock_movements
+            order by unit_id, batch_id, doc_date desc, is_in asc, doc_id desc, line_id desc
+        )
+        select last.unit_id, last.batch_id
+        from last
+        inner join (select unit_id, batch_id, sum(signed_quantity) as total from marts.fct_stock_movements
+                    group by 1, 2) as totals using (unit_id, batch_id)
+        where last.balance_after <> totals.total
+    """)
+    assert unbalanced.empty

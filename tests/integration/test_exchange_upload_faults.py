@@ -27,6 +27,7 @@ from tests.integration.exchange_world import (
 from vaxdw.db import connect
 from vaxdw.exchange import outbox
 from vaxdw.exchange.client import UploadClient
+from vaxdw.exchange.config import REMOTE_BATCH_LIMIT, REMOTE_BODY_LIMIT_BYTES
 from vaxdw.exchange.signing import sign_headers
 from vaxdw.exchange.simulators.server_thread import ServerThread
 from vaxdw.exchange.simulators.upload_server import NIIS_VALIDATORS, create_app
@@ -204,8 +205,9 @@ def test_malformed_payloads_get_clear_rejections(world):
     gbk = _signed_post(server.url, json.dumps({"batch_id": "b", "records": []}, ensure_ascii=False)
                        .replace("[]", '["张"]').encode("gbk"))
     assert gbk.status_code == 400
-    too_many = _signed_post(server.url, json.dumps({"batch_id": "b", "records": [good] * 501}).encode())
+    too_many = _signed_post(server.url, json.dumps({"batch_id": "b", "records": [good] * (REMOTE_BATCH_LIMIT + 1)})
+                            .encode())
     assert too_many.status_code == 413 and too_many.json()["code"] == "E414"
-    oversized = _signed_post(server.url, b'{"batch_id": "b", "records": [], "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    oversized = _signed_post(server.url, b'{"batch_id": "b", "records": [], "pad": "' + b"x" * REMOTE_BODY_LIMIT_BYTES + b'"}')
     assert oversized.status_code == 413 and oversized.json()["code"] == "E413"
     assert _signed_post(server.url, b"{}", secret="wrong").status_code == 401

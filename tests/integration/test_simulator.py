@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -36,9 +35,8 @@ def generated(pg_admin: PgParams):
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
     params = replace(pg_admin, dbname=name)
-    started = time.perf_counter()
     summary = generate(params, scale="tiny", seed=7, fault_rates=HIGH_RATES)
-    return params, summary, time.perf_counter() - started
+    return params, summary
 
 
 def _is_date(text: str) -> bool:
@@ -68,9 +66,8 @@ def test_same_seed_same_tables_other_seed_differs(fresh_dbs):
     assert other["vaccination"] != _table_hashes(first)["vaccination"]
 
 
-def test_tiny_is_fast_and_summary_matches_tables(generated):
-    params, summary, seconds = generated
-    assert seconds < 30
+def test_tiny_summary_matches_tables(generated):
+    params, summary = generated
     assert 1_000 <= summary.rows["recipient"] <= 1_500
     with connect(params) as conn:
         for table, count in summary.rows.items():
@@ -82,7 +79,7 @@ def test_tiny_is_fast_and_summary_matches_tables(generated):
 
 
 def test_regions_units_staff(generated):
-    params, _, _ = generated
+    params, _ = generated
     with connect(params) as conn:
         q = conn.execute
         levels = dict(q("select region_level, count(*) from ops.region where valid_to is null group by 1").fetchall())
@@ -117,7 +114,7 @@ def test_regions_units_staff(generated):
 
 
 def test_id_numbers_valid_except_manifest(generated):
-    params, _, _ = generated
+    params, _ = generated
     manifest = _manifest(params)
     with connect(params) as conn:
         rows = conn.execute("select recipient_id, id_number, birth_at, sex from ops.recipient").fetchall()
@@ -137,7 +134,7 @@ def test_id_numbers_valid_except_manifest(generated):
 
 
 def test_other_faults_exactly_as_manifest(generated):
-    params, _, _ = generated
+    params, _ = generated
     manifest = _manifest(params)
     with connect(params) as conn:
         q = conn.execute
@@ -175,7 +172,7 @@ def test_other_faults_exactly_as_manifest(generated):
 
 
 def test_dose_counts_and_timing_plausible(generated):
-    params, summary, _ = generated
+    params, summary = generated
     manifest = _manifest(params)
     faulty_doses = set().union(*(manifest[f] for f in ("dose_before_birth", "unknown_vaccine_code")))
     with connect(params) as conn:

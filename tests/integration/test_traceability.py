@@ -15,32 +15,20 @@ import psycopg
 import pytest
 
 from tests.reference import latest_versions, raw_table
-from vaxdw.access import AccessDenied, load_access
-from vaxdw.access.postgres import sync_access
+from vaxdw.access import AccessDenied
 from vaxdw.dbt_runner import run_dbt
-from vaxdw.extract_load import load_all
 from vaxdw.reports.stock import query_stocktake
 from vaxdw.reports.stock_exports import export_stock
-from vaxdw.simulator import generate
 
 SCOPED_MARTS = ["fct_stock_movements", "rpt_stock_on_hand", "rpt_stock_reconciliation", "rpt_stock_anomalies",
-                "rpt_contract_fulfilment", "rpt_vaccine_plans", "dim_vaccine_price"]
+                "rpt_contract_fulfilment", "rpt_vaccine_plans", "dim_vaccine_price", "fct_stock_counts",
+                "rpt_stock_indicators"]
 PROVINCE_CDC = "6100000001"
 
 
 @pytest.fixture(scope="module")
-def built(pg_admin):
-    names = ("src_traceability", "wh_traceability")
-    with psycopg.connect(pg_admin.url, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f"drop database if exists {name} with (force)")
-            conn.execute(f"create database {name}")
-    source, warehouse = (replace(pg_admin, dbname=name) for name in names)
-    generate(source, scale="tiny", seed=11)
-    load_all(source, warehouse, pipeline_run_id="traceability-test")
-    run_dbt(warehouse, ["build"])
-    sync_access(warehouse, load_access())
-    return source, warehouse
+def built(traceability_world):
+    return traceability_world  # tests/integration/conftest.py: built once for every traceability module
 
 
 @pytest.fixture(scope="module")

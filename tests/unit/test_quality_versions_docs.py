@@ -72,6 +72,22 @@ def test_project_catalogue_has_every_family_and_a_pending_stock_rule() -> None:
         assert current.rule(rule_id).scope == "all"
 
 
+def test_stock_rule_is_activated_by_a_new_version_not_an_edit() -> None:
+    """DOSES_VS_STOCK: pending in 2026.1 (history unchanged), evaluated from 2026.2 on."""
+    catalogue = load_catalogue()
+    old, new = catalogue.version("2026.1"), catalogue.version("2026.2")
+    assert old.effective_to == new.effective_from - dt.timedelta(days=1)
+    assert catalogue.effective(new.effective_from).version == "2026.2"
+    assert old.rule("DOSES_VS_STOCK").status == "pending"
+    stock = new.rule("DOSES_VS_STOCK")
+    assert stock.status == "active" and stock in new.rules_on(new.effective_from)
+    assert not new.pending_on(new.effective_from)
+    assert stock.table == "chk_unit_stock_use" and stock.key == "unit_batch_id" and stock.scope == "all"
+    # every other rule is inherited unchanged
+    assert {r.id: r for r in old.rules if r.id != "DOSES_VS_STOCK"} == {
+        r.id: r for r in new.rules if r.id != "DOSES_VS_STOCK"}
+
+
 def test_batch_query_scopes() -> None:
     assert batch_query("marts", "chk_unit_dropout", "unit_period_id", [1], scope="all").endswith("AS t")
     sql = batch_query("marts", "chk_recipients", "recipient_id", [3, 4], recheck_run=9)

@@ -73,6 +73,8 @@ def scopes_from_model(model: AccessModel) -> list[UserScope]:
 
 
 def region_expression(dataset: Dataset) -> str:
+    if "region" in dataset.region_columns:  # the row's most specific region code, computed in the mart
+        return dataset.region_columns["region"]
     cols = [dataset.region_columns[level] for level in ("township", "county", "city") if level in dataset.region_columns]
     return f"coalesce({', '.join(cols)})" if len(cols) > 1 else cols[0]
 

@@ -71,6 +71,12 @@ def validate_assets(assets: dict[str, dict[str, Any]]) -> list[str]:
                 for target in flt.get("targets") or []:
                     if "datasetUuid" in target and target["datasetUuid"] not in datasets:
                         problems.append(f"{path}: filter {flt.get('name')} targets a dataset not in the bundle")
+                    elif "datasetUuid" in target:
+                        names = {c["column_name"] for c in assets[datasets[target["datasetUuid"]]].get("columns") or []}
+                        column = (target.get("column") or {}).get("name")
+                        if column not in names:
+                            problems.append(f"{path}: filter {flt.get('name')} on column {column} that its dataset "
+                                            "does not have")
     return problems
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from vaxdw.bi.dashboards import all_dashboards, all_datasets
 from vaxdw.bi.labels import column_labels
+from vaxdw.bi.server import ensure_sources
 from vaxdw.bi.specs import (
     Chart,
     Dashboard,
@@ -50,10 +51,31 @@ def dataset_columns(conn: psycopg.Connection, dataset: Dataset) -> list[tuple[st
     sql = dataset.sql or f'select * from "{dataset.schema}"."{dataset.name}"'
     cur = conn.execute(f"select * from ({sql}) as q limit 0")
     out = []
+    names = [col.name for col in cur.description or []]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"dataset {dataset.name}: column(s) {duplicated} returned twice")
     for col in cur.description or []:
         info = conn.adapters.types.get(col.type_code)
         out.append((col.name, _PG_TYPES.get(info.name if info else "", "TEXT")))
     return out
+
+
+def check_rls_target(conn: psycopg.Connection, dataset: Dataset) -> None:
+    """Superset applies a dataset's RLS clause also inside virtual SQL, to every table named like a
+    dataset (same schema and name). A virtual dataset named like a warehouse table whose columns differ
+    would make every scoped user's query fail; refuse it here."""
+    if not dataset.sql:
+        return
+    table_columns = {row[0] for row in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (dataset.schema, dataset.name))}
+    scoped = set(dataset.region_columns.values()) | ({dataset.vaccine_column} if dataset.vaccine_column else set())
+    if table_columns and not scoped <= table_columns:
+        raise ValueError(
+            f"dataset {dataset.name}: named like the table {dataset.schema}.{dataset.name}, which lacks "
+            f"{sorted(scoped - table_columns)}; Superset would put the RLS clause on that table inside the "
+            "SQL too: give the virtual dataset another name")
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:
@@ -159,7 +181,8 @@ def _position(board: Dashboard, chart_ids: dict[str, int]) -> dict[str, Any]:
     }
     rows: list[list[tuple[str, dict[str, Any]]]] = []
     if board.markdown:
-        rows.append([("MARKDOWN-home", {"type": "MARKDOWN", "meta": {"width": 12, "height": 110,
+        height = max(110, 6 * board.markdown.count("\n"))  # grid units (8 px): the text must not scroll
+        rows.append([("MARKDOWN-home", {"type": "MARKDOWN", "meta": {"width": 12, "height": height,
                                                                      "code": board.markdown}})])
     for row in board.rows:
         rows.append([
@@ -246,8 +269,10 @@ def generate_assets(warehouse: PgParams, out_dir: Path = ASSETS_DIR) -> dict[str
     datasets = {d.name: d for d in all_datasets()}
     columns: dict[str, list[tuple[str, str]]] = {}
     with connect(warehouse) as conn:
+        ensure_sources(conn)
         for dataset in datasets.values():
             columns[dataset.name] = dataset_columns(conn, dataset)
+            check_rls_target(conn, dataset)
     column_names = {name: {c for c, _ in cols} for name, cols in columns.items()}
 
     for sub in ("databases", "datasets", "charts", "dashboards"):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 from vaxdw.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
 
 MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
 
@@ -27,5 +30,10 @@ def _all_labels(models_dir: Path = MODELS_DIR) -> dict[str, dict[str, str]]:
 
 
 def column_labels(model: str) -> dict[str, str]:
-    """``{column: label_zh}`` of a dbt model; KeyError when the model has no YAML."""
-    return dict(_all_labels()[model])
+    """``{column: label_zh}`` of a dbt model; empty (with a warning) when the model has no YAML yet: the
+    columns then show their names until the model's YAML gains ``label_zh`` and the assets are regenerated."""
+    labels = _all_labels().get(model)
+    if labels is None:
+        log.warning("dbt model %s has no YAML with label_zh: its columns keep their names", model)
+        return {}
+    return dict(labels)

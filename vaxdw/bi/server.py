@@ -120,10 +120,27 @@ def ensure_metadata_db(warehouse: PgParams) -> PgParams:
     return replace(warehouse, dbname=METADATA_DB)
 
 
+# Outside marts/dq/seeds the reader gets single views, never whole schemas (the upload items hold payloads).
+READ_VIEWS = ("exchange.reconciliation",)
+
+
+def ensure_sources(conn: psycopg.Connection) -> None:
+    """Relations the dashboards read that are not built by dbt: the exchange schema's views exist (empty)
+    before the first exchange run, so the 数据交换 dashboard imports and shows zero rows."""
+    from vaxdw.exchange.schema import ensure_schema
+
+    ensure_schema(conn)
+
+
 def ensure_reader(warehouse: PgParams, password: str) -> PgParams:
-    """The read-only login Superset queries the warehouse with (select on marts, dq, seeds; read-only
-    transactions). Default privileges keep tables rebuilt by dbt readable."""
+    """The read-only login Superset queries the warehouse with (select on marts, dq, seeds and
+    :data:`READ_VIEWS`; read-only transactions). Default privileges keep tables rebuilt by dbt readable.
+
+    It has ``BYPASSRLS``: the warehouse's own row-level security (``access.user_scope``, for direct logins
+    of the access model) would show it no rows of the scoped traceability marts; Superset's RLS rules,
+    generated from the same access model (vaxdw.bi.access), scope every Superset user instead."""
     with psycopg.connect(warehouse.url, autocommit=True) as conn:
+        ensure_sources(conn)
         if not conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone():
             conn.execute(f"create role {READER_ROLE} login")
         conn.execute(sql.SQL("alter role {} with login password {}").format(
@@ -135,6 +152,10 @@ def ensure_reader(warehouse: PgParams, password: str) -> PgParams:
                 conn.execute(f"grant usage on schema {schema} to {READER_ROLE}")
                 conn.execute(f"grant select on all tables in schema {schema} to {READER_ROLE}")
                 conn.execute(f"alter default privileges in schema {schema} grant select on tables to {READER_ROLE}")
+        for view in READ_VIEWS:
+            conn.execute(f"grant usage on schema {view.split('.')[0]} to {READER_ROLE}")
+            conn.execute(f"grant select on {view} to {READER_ROLE}")
+        conn.execute(f"alter role {READER_ROLE} bypassrls")
     return replace(warehouse, user=READER_ROLE, password=password)
 
 

@@ -4,8 +4,10 @@ A family module (``vaxdw/bi/dashboards/<family>.py``) defines ``DATASETS`` (list
 and ``DASHBOARD`` (a :class:`Dashboard`). ``vaxdw.bi.generate`` turns them into Superset's import
 format; column types are read from the warehouse, Chinese labels from the dbt YAML.
 
-Region scope (RLS) works on the columns a dataset names in ``region_columns`` (level → column) and
-the vaccine scope on ``vaccine_column`` (vaccine codes; a category is the first two digits).
+Region scope (RLS) works on the columns a dataset names in ``region_columns`` (level → column; the key
+``region``, when present, names a column already holding the row's most specific region code, as the
+traceability marts' ``region_code``) and the vaccine scope on ``vaccine_column`` (vaccine codes, or
+category codes; a category is the first two digits).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Dashboard:
     filters: tuple[NativeFilter, ...] = ()
     markdown: str | None = None  # a text-only dashboard (the front page)
     order: int = 100
+    reports: tuple[str, ...] = ()  # the reports (statements) this dashboard shows, for the front page
 
     @property
     def uuid(self) -> str:
@@ -137,9 +140,17 @@ def _time_filter(time_column: str | None) -> list[dict[str, Any]]:
     }]
 
 
+def _axis_format(chart: Chart, dataset: Dataset) -> str:
+    """A rate axis (every metric of the chart a percentage) reads as percentages, else Superset's default."""
+    formats = {m.name: m.d3format for m in dataset.metrics}
+    chosen = [formats.get(name) or "" for name in chart.metrics]
+    return chosen[0] if chosen and all(f.endswith("%") for f in chosen) else "SMART_NUMBER"
+
+
 def form_data_and_queries(chart: Chart, dataset: Dataset) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Superset ``params`` (form data) and the ``query_context`` queries of a chart."""
     metrics = [_metric_ref(m) for m in chart.metrics]
+    axis_format = _axis_format(chart, dataset)
     adhoc = _time_filter(dataset.time_column)
     query_filters = (
         [{"col": dataset.time_column, "op": "TEMPORAL_RANGE", "val": "No filter"}]
@@ -160,7 +171,7 @@ def form_data_and_queries(chart: Chart, dataset: Dataset) -> tuple[dict[str, Any
         form = {"viz_type": "echarts_timeseries_bar", "x_axis": chart.groupby[0], "metrics": metrics,
                 "groupby": list(chart.groupby[1:]), "orientation": "vertical", "x_axis_sort_asc": True,
                 "x_axis_sort_series": "name", "row_limit": chart.row_limit, "show_legend": True,
-                "rich_tooltip": True, "y_axis_format": "SMART_NUMBER", "truncate_metric": True,
+                "rich_tooltip": True, "y_axis_format": axis_format, "truncate_metric": True,
                 "show_value": True, "order_desc": True}
         query["columns"] = list(chart.groupby)
         query["orderby"] = [[metrics[0], False]]
@@ -168,7 +179,7 @@ def form_data_and_queries(chart: Chart, dataset: Dataset) -> tuple[dict[str, Any
         time_col = chart.groupby[0]
         form = {"viz_type": "echarts_timeseries_line", "x_axis": time_col, "time_grain_sqla": chart.time_grain,
                 "metrics": metrics, "groupby": list(chart.groupby[1:]), "row_limit": chart.row_limit,
-                "show_legend": True, "rich_tooltip": True, "y_axis_format": "SMART_NUMBER",
+                "show_legend": True, "rich_tooltip": True, "y_axis_format": axis_format,
                 "markerEnabled": True, "x_axis_time_format": "smart_date"}
         query["columns"] = [{"columnType": "BASE_AXIS", "sqlExpression": time_col, "label": time_col,
                              "expressionType": "SQL", "timeGrain": chart.time_grain}, *chart.groupby[1:]]

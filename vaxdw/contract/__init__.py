@@ -27,6 +27,7 @@ ENTITY_MODULES = [
     "vaxdw.contract.operation_logs",
     "vaxdw.contract.traceability",
     "vaxdw.contract.newborns",
+    "vaxdw.contract.stock_counts",
 ]
 
 

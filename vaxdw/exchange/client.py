@@ -43,11 +43,15 @@ class UploadClient:
         self.close()
 
     def post_batch(self, category: str, body: dict) -> dict:
-        path = f"/api/v1/upload/{category}"
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.post_body(category, body["batch_id"], data)
+
+    def post_body(self, category: str, batch_id: str, data: bytes) -> dict:
+        """POST an already serialised batch body (UTF-8 JSON whose ``batch_id`` is ``batch_id``)."""
+        path = f"/api/v1/upload/{category}"
         headers = sign_headers(self.endpoint.app_id, self.endpoint.secret, "POST", path, data)
         headers["Content-Type"] = "application/json; charset=utf-8"
-        headers["Idempotency-Key"] = body["batch_id"]
+        headers["Idempotency-Key"] = batch_id
         try:
             response = self._client.post(path, content=data, headers=headers)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -61,6 +65,6 @@ class UploadClient:
         if response.status_code >= 400:
             raise BatchRefused(response.status_code, str(payload.get("code", "")), str(payload.get("message", "")))
         results = payload.get("results") if isinstance(payload, dict) else None
-        if not isinstance(results, list) or payload.get("batch_id") != body["batch_id"]:
+        if not isinstance(results, list) or payload.get("batch_id") != batch_id:
             raise TransientError("response does not match the batch (missing results or other batch_id)")
         return payload

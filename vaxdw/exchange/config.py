@@ -12,7 +12,9 @@ systems and to the simulators; only these values differ.
 | VAXDW_EXCHANGE_COLDCHAIN_VENDORS | JSON list of {vendor, format, url, token, verify} | [] |
 | VAXDW_EXCHANGE_CATEGORIES | comma-separated upload categories to run | all |
 | VAXDW_EXCHANGE_TIMEOUT_SECONDS | per request | 30 |
-| VAXDW_EXCHANGE_BATCH_SIZE | records per upload batch (remote limit 500) | 200 |
+| VAXDW_EXCHANGE_BATCH_SIZE | records per upload batch (remote limit 2000) | 1000 |
+| VAXDW_EXCHANGE_BATCH_BYTES | record JSON per batch (remote body limit 4 MB, less 64 KB for the envelope) | 3 MB |
+| VAXDW_EXCHANGE_CONCURRENCY | batches in flight at once per category | 4 |
 | VAXDW_EXCHANGE_MAX_ATTEMPTS | tries per batch before it is left in flight for the next run | 5 |
 | VAXDW_EXCHANGE_BACKOFF_SECONDS | first retry delay; doubles each try, capped at 60 s | 2 |
 """
@@ -24,8 +26,8 @@ from dataclasses import dataclass, field
 
 from vaxdw.settings import Settings, get_settings
 
-REMOTE_BATCH_LIMIT = 500
-REMOTE_BODY_LIMIT_BYTES = 2 * 1024 * 1024
+REMOTE_BATCH_LIMIT = 2000
+REMOTE_BODY_LIMIT_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,12 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Limits:
-    batch_size: int = 200
+    batch_size: int = 1000  # records per batch (at most REMOTE_BATCH_LIMIT)
     max_attempts: int = 5
     backoff_seconds: float = 2.0
     backoff_cap_seconds: float = 60.0
+    batch_bytes: int = REMOTE_BODY_LIMIT_BYTES * 3 // 4  # record JSON per batch; 0 = records only
+    concurrency: int = 4  # batches in flight at once
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,10 @@ def exchange_config(settings: Settings | None = None) -> ExchangeConfig:
         categories=tuple(c.strip() for c in extra["VAXDW_EXCHANGE_CATEGORIES"].split(",") if c.strip())
         if extra.get("VAXDW_EXCHANGE_CATEGORIES") else None,
         limits=Limits(
-            batch_size=min(int(extra.get("VAXDW_EXCHANGE_BATCH_SIZE", "200")), REMOTE_BATCH_LIMIT),
+            batch_size=min(int(extra.get("VAXDW_EXCHANGE_BATCH_SIZE", "1000")), REMOTE_BATCH_LIMIT),
+            batch_bytes=min(int(extra.get("VAXDW_EXCHANGE_BATCH_BYTES", str(REMOTE_BODY_LIMIT_BYTES * 3 // 4))),
+                            REMOTE_BODY_LIMIT_BYTES - 64 * 1024),
+            concurrency=max(1, int(extra.get("VAXDW_EXCHANGE_CONCURRENCY", "4"))),
             max_attempts=int(extra.get("VAXDW_EXCHANGE_MAX_ATTEMPTS", "5")),
             backoff_seconds=float(extra.get("VAXDW_EXCHANGE_BACKOFF_SECONDS", "2")),
         ),

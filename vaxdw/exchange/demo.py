@@ -24,7 +24,7 @@ from vaxdw.exchange.simulators.upload_server import COLLAB_VALIDATORS, NIIS_VALI
 from vaxdw.settings import Settings
 
 DEMO_FAULTS = {"seed": 7, "error_rate": 0.05, "timeout_rate": 0.02, "lost_response_rate": 0.03,
-               "partial_rate": 0.03, "duplicate_delivery_rate": 0.03, "sleep_seconds": 2.0}
+               "partial_rate": 0.03, "duplicate_delivery_rate": 0.03, "sleep_seconds": 6.0}
 
 
 @dataclass
@@ -76,8 +76,9 @@ def start(settings: Settings, warehouse: PgParams, seed: int = 1) -> DemoWorld:
         "VAXDW_EXCHANGE_NIIS_SECRET": niis_secret,
         "VAXDW_EXCHANGE_COLLAB_URL": collab.url, "VAXDW_EXCHANGE_COLLAB_APP_ID": "610000",
         "VAXDW_EXCHANGE_COLLAB_SECRET": collab_secret,
-        "VAXDW_EXCHANGE_TIMEOUT_SECONDS": "1", "VAXDW_EXCHANGE_BACKOFF_SECONDS": "0.2",
-        "VAXDW_EXCHANGE_BATCH_SIZE": "500",
+        # 1000-record batches, 4 in flight on a busy machine: an answer can take seconds; a stall is 6 s
+        "VAXDW_EXCHANGE_TIMEOUT_SECONDS": "5", "VAXDW_EXCHANGE_BACKOFF_SECONDS": "0.2",
+        "VAXDW_EXCHANGE_BATCH_SIZE": "1000", "VAXDW_EXCHANGE_CONCURRENCY": "4",
         "VAXDW_EXCHANGE_COLDCHAIN_VENDORS": json.dumps([
             {"vendor": "A", "format": "json", "url": f"{vendors.url}/vendor-a", "token": "token-a"},
             {"vendor": "B", "format": "csv", "url": f"{vendors.url}/vendor-b", "token": "key-b"}]),

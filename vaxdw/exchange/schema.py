@@ -37,9 +37,16 @@ create table if not exists exchange.upload_item (
     feedback_at timestamptz
 );
 create index if not exists upload_item_record_idx on exchange.upload_item (target, category, record_key, version);
--- partial: only the rows the sender looks for (a full status index misleads the planner as 'accepted' grows)
-create index if not exists upload_item_pending_idx on exchange.upload_item (target, category, item_id)
-    where status in ('queued', 'in_flight');
+-- No index involves status, batch_id or the timestamps, and pages keep free space: marking an item in flight
+-- and storing its feedback are then heap-only (HOT) updates, which the first full upload of a province does
+-- twice per record. The sender reads the queue once per round (outbox._ELIGIBLE_SQL), not per batch.
+drop index if exists exchange.upload_item_pending_idx;
+do $$ begin
+    if not coalesce((select 'fillfactor=50' = any(reloptions) from pg_class
+                     where oid = 'exchange.upload_item'::regclass), false) then
+        alter table exchange.upload_item set (fillfactor = 50);
+    end if;
+end $$;
 
 create table if not exists exchange.upload_batch (
     batch_id text primary key,

@@ -21,6 +21,9 @@ from vaxdw.settings import Settings, get_settings
 EXCHANGE_MODELS = ["stg_collab__item", "stg_coldchain__reading", "stg_coldchain__device", "dim_collab_product",
                    "dim_collab_specification", "dim_collab_batch", "fct_collab_purchase_inbound",
                    "fct_coldchain_readings", "rpt_coldchain_excursions", "rpt_coldchain_devices"]
+# The platform's products, specifications, batches and purchase inbound documents merge into the stock
+# dimensions and flow (intermediate/stock): rebuild them and everything downstream after receiving pushes.
+STOCK_MERGE_MODELS = ["int_stock_specs+", "int_stock_batches+", "int_stock_collab_purchase+"]
 
 
 def receive_pushes(run_id: str, settings: Settings | None = None) -> dict:
@@ -39,10 +42,30 @@ def build_exchange_marts(run_id: str, settings: Settings | None = None) -> dict:
     from vaxdw.dbt_runner import run_dbt
 
     _, warehouse = resolve(settings or get_settings())
-    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS])
+    result = run_dbt(warehouse, ["build", "--indirect-selection", "cautious", "--select", *EXCHANGE_MODELS,
+                                 *STOCK_MERGE_MODELS])
     return record_step(warehouse, run_id, "exchange_dbt", {"models_built": result.models_built,
                                                            "tests_passed": result.tests_passed,
-                                                           "tests_failed": result.tests_failed})
+                                                           "tests_failed": result.tests_failed,
+                                                           "stock_merge": _stock_merge_counts(warehouse)})
+
+
+def _stock_merge_counts(warehouse) -> dict:
+    """How much of the platform's pushes reached the stock dimensions and flow (for the summary)."""
+    from vaxdw.db import connect
+
+    with connect(warehouse) as conn:
+        if not conn.execute("select to_regclass('intermediate.int_stock_collab_purchase') is not null "
+                            "and to_regclass('intermediate.int_stock_batches') is not null").fetchone()[0]:
+            return {}
+        batches = dict(conn.execute("select batch_source, count(*) from intermediate.int_stock_batches "
+                                    "group by 1").fetchall())
+        lines, docs = conn.execute("select count(*), count(distinct doc_no) "
+                                   "from intermediate.int_stock_collab_purchase").fetchone()
+        pushed_docs = conn.execute("select count(*) from staging.stg_collab__item "
+                                   "where item_type = 'purchase_inbound'").fetchone()[0]
+    return {"batches_by_source": batches, "purchase_docs_pushed": pushed_docs, "purchase_docs_added": docs,
+            "purchase_lines_added": lines}
 
 
 def _upload(run_id: str, settings: Settings | None, target: str, names: tuple[str, ...], step: str,
@@ -100,6 +123,12 @@ def summary_lines(steps: dict) -> list[str]:
         lines += ["", "Collaborative platform pushes (inbox → raw):",
                   f"  inbox by status {receive['inbox_by_status']}; items loaded {receive['items_loaded']:,};"
                   f" items rejected (total) {receive['items_rejected_total']:,}"]
+    merge = (steps.get("exchange_dbt") or {}).get("stock_merge")
+    if merge:
+        lines += [f"  into the stock dimensions: batches by source {merge['batches_by_source']};"
+                  f" purchase inbound documents pushed {merge['purchase_docs_pushed']}, added to the stock flow"
+                  f" {merge['purchase_docs_added']} ({merge['purchase_lines_added']} lines; the rest are the"
+                  " source's own documents, counted once)"]
     pull = steps.get("exchange_coldchain_pull")
     if pull:
         lines += ["", "Cold-chain temperature feeds:"]
@@ -124,6 +153,9 @@ def summary_lines(steps: dict) -> list[str]:
             if isinstance(send, dict):
                 text += (f"  sent {send['items_sent']:>7,} in {send['batches']} batches, accepted {send['accepted']:,},"
                          f" rejected {send['rejected']:,}, retries {send['retries']}, in flight {send['left_in_flight']}")
+                seconds = send.get("seconds") or 0
+                if send["items_sent"] and seconds:
+                    text += f"  ({seconds:,.1f} s, {send['items_sent'] / seconds:,.0f} records/s)"
             else:
                 text += f"  ({send})"
             lines.append(text)

@@ -25,10 +25,12 @@ import json
 import logging
 import os
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from psycopg.sql import Literal
 
 from vaxdw.audit.events import record_config
 from vaxdw.db import PgParams, connect
@@ -40,9 +42,17 @@ from vaxdw.settings import get_settings
 log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "vaxdw.marts.new_batch"
-# GX limits the unexpected_index_list of map expectations on SQL to partial_unexpected_count
-# (a SQL LIMIT); with this value it is, in practice, the complete list.
-MAX_KEYS = 10_000_000
+# BASIC: GX counts the failing rows of every rule (map expectations: one aggregate query per
+# table; UnexpectedRowsExpectation: a count of the suite's query) and decides pass/fail, but
+# returns no rows. No sample values (partial_unexpected_count 0); instead, for map expectations,
+# the SQL query selecting the failing rows by key (return_unexpected_index_query), which
+# _insert_failed_rows runs server-side, like the suite queries of the other rules.
+RESULT_FORMAT = {
+    "result_format": "BASIC",
+    "partial_unexpected_count": 0,
+    "unexpected_index_column_names": [ROW_KEY],
+    "return_unexpected_index_query": True,
+}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -56,6 +66,8 @@ class RuleOutcome:
     rows_failed: int
     success: bool
     error: str | None = None
+    message_zh: str = ""
+    failing_rows_sql: str | None = None  # the SELECT (dq_row_key, dq_value) of the failing rows
 
 
 @dataclass
@@ -70,6 +82,7 @@ class CheckRunResult:
     rules: list[RuleOutcome] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # declared rules not evaluated (status pending)
     rechecked: int = 0  # records re-validated because their corrections changed
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase (see run_checks)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -123,6 +136,17 @@ def batch_query(
     return f"{select} WHERE {where}"
 
 
+def batch_view(run_id: int, table: str) -> str:
+    """The name of the view (schema dq) over a run's batch of ``table``; dropped when the run ends."""
+    return f"batch_{int(run_id)}_{table}"
+
+
+def _drop_batch_views(params: PgParams, run_id: int, tables) -> None:
+    with connect(params, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f"drop view if exists dq.{batch_view(run_id, table)}")
+
+
 def run_checks(
     params: PgParams,
     load_ids: list[int],
@@ -164,49 +188,23 @@ def run_checks(
         ).rowcount
     record_config(params, "quality rule catalogue", catalogue, source=f"rule set {rule_set.version} effective {day}")
 
+    seconds: dict[str, float] = {}
     try:
-        outcomes, failed_rows, batch_sql = _validate(
-            params, rule_set, rules, load_ids, schema, run_id, suites_base, data_docs_dir
-        )
-    except Exception as exc:
-        with connect(params, autocommit=True) as conn:
-            conn.execute(
-                "update dq.check_run set status = 'error', finished_at = now(), error = %s where run_id = %s",
-                (f"{type(exc).__name__}: {exc}", run_id),
+        try:
+            outcomes, batch_sql = _validate(
+                params, rule_set, rules, load_ids, schema, run_id,
+                run_id if rechecked else None, suites_base, data_docs_dir, seconds,
             )
-        raise
-
-    if any(o.error for o in outcomes):
-        status = "error"
-    elif any(not o.success and o.severity == "error" for o in outcomes):
-        status = "failed"
-    elif any(not o.success for o in outcomes):
-        status = "warned"
-    else:
-        status = "passed"
-
-    with connect(params) as conn:
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into dq.check_result (run_id, rule_id, table_name, severity, rows_checked, "
-                "rows_failed, success, error) values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (run_id, o.rule_id, o.table_name, o.severity, o.rows_checked, o.rows_failed,
-                     o.success, o.error)
-                    for o in outcomes
-                ],
-            )
-            with cur.copy(
-                "copy dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) from stdin"
-            ) as copy:
-                for row in failed_rows:
-                    copy.write_row((run_id, *row))
-            _update_current_anomalies(cur, rule_set, outcomes, batch_sql, run_id)
-            finished_at = cur.execute(
-                "update dq.check_run set status = %s, finished_at = clock_timestamp() where run_id = %s "
-                "returning finished_at",
-                (status, run_id),
-            ).fetchone()[0]
+        except Exception as exc:
+            with connect(params, autocommit=True) as conn:
+                conn.execute(
+                    "update dq.check_run set status = 'error', finished_at = now(), error = %s where run_id = %s",
+                    (f"{type(exc).__name__}: {exc}", run_id),
+                )
+            raise
+        status, finished_at = _record(params, run_id, rule_set, rules, outcomes, batch_sql, seconds)
+    finally:
+        _drop_batch_views(params, run_id, rule_set.tables)
 
     return CheckRunResult(
         run_id=run_id,
@@ -219,7 +217,48 @@ def run_checks(
         rules=outcomes,
         pending=pending,
         rechecked=rechecked,
+        seconds=seconds,
     )
+
+
+def _record(params: PgParams, run_id: int, rule_set: RuleSet, rules: tuple[Rule, ...],
+            outcomes: list[RuleOutcome], batch_sql: dict[str, str], seconds: dict[str, float]):
+    """Write the run's failing rows, per-rule results and current anomalies in one transaction;
+    return (status, finished_at)."""
+    with connect(params) as conn:
+        with conn.cursor() as cur:
+            clock = time.perf_counter()
+            _insert_failed_rows(cur, run_id, outcomes, {r.id: r for r in rules}, batch_sql)
+            seconds["failed_rows"] = time.perf_counter() - clock
+            status = _status(outcomes)
+            cur.executemany(
+                "insert into dq.check_result (run_id, rule_id, table_name, severity, rows_checked, "
+                "rows_failed, success, error) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (run_id, o.rule_id, o.table_name, o.severity, o.rows_checked, o.rows_failed,
+                     o.success, o.error)
+                    for o in outcomes
+                ],
+            )
+            clock = time.perf_counter()
+            _update_current_anomalies(cur, rule_set, outcomes, batch_sql, run_id)
+            seconds["current_anomaly"] = time.perf_counter() - clock
+            finished_at = cur.execute(
+                "update dq.check_run set status = %s, finished_at = clock_timestamp() where run_id = %s "
+                "returning finished_at",
+                (status, run_id),
+            ).fetchone()[0]
+    return status, finished_at
+
+
+def _status(outcomes: list[RuleOutcome]) -> str:
+    if any(o.error for o in outcomes):
+        return "error"
+    if any(not o.success and o.severity == "error" for o in outcomes):
+        return "failed"
+    if any(not o.success for o in outcomes):
+        return "warned"
+    return "passed"
 
 
 def _update_current_anomalies(cur, rule_set: RuleSet, outcomes: list[RuleOutcome],
@@ -292,13 +331,18 @@ def _validate(
     load_ids: list[int],
     schema: str,
     run_id: int,
+    recheck_run: int | None,
     suites_base: Path | None,
     data_docs_dir: Path | None,
-) -> tuple[list[RuleOutcome], list[tuple], dict[str, str]]:
+    seconds: dict[str, float],
+) -> tuple[list[RuleOutcome], dict[str, str]]:
     _quiet_gx()
+    clock = time.perf_counter()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    seconds["gx_import"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_postgres(
@@ -316,9 +360,14 @@ def _validate(
         if not suite_data["expectations"]:
             continue
         batch_sql[table] = batch_query(
-            schema, table, key, load_ids, scope=rule_set.scope_of(table), recheck_run=run_id
+            schema, table, key, load_ids, scope=rule_set.scope_of(table), recheck_run=recheck_run
         )
-        asset = datasource.add_query_asset(name=table, query=batch_sql[table])
+        # A view over the batch query, validated as a table asset: GX learns a query asset's columns
+        # by running its query and fetching every row (the whole batch); a table's from the catalog.
+        view = batch_view(run_id, table)
+        with connect(params, autocommit=True) as conn:
+            conn.execute(f"create or replace view dq.{view} as {batch_sql[table]}")  # noqa: S608
+        asset = datasource.add_table_asset(name=table, table_name=view, schema_name="dq")
         batch_definition = asset.add_batch_definition_whole_table(f"{table}.loads")
         suite = context.suites.add(gx.ExpectationSuite(**suite_data))
         definitions.append(
@@ -329,35 +378,31 @@ def _validate(
 
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
-            name=CHECKPOINT_NAME,
-            validation_definitions=definitions,
-            actions=[],
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [ROW_KEY],
-                "partial_unexpected_count": MAX_KEYS,
-                "return_unexpected_index_query": False,
-            },
+            name=CHECKPOINT_NAME, validation_definitions=definitions, actions=[], result_format=RESULT_FORMAT
         )
     )
+    seconds["gx_setup"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = checkpoint.run(run_id=_gx_run_id(run_id))
+        seconds["gx_checkpoint"] = time.perf_counter() - clock
         if data_docs_dir is not None:
+            clock = time.perf_counter()
             _build_data_docs(context, Path(data_docs_dir))
+            seconds["data_docs"] = time.perf_counter() - clock
+    clock = time.perf_counter()
 
     counts = _batch_counts(params, batch_sql)
     outcomes: list[RuleOutcome] = []
-    failed_rows: list[tuple] = []
     for suite_result in result.run_results.values():
         for er in suite_result.results:
             rule = by_id[er.expectation_config.meta["rule_id"]]
-            outcome, rows = _outcome(params, rule, er, counts[rule.table], batch_sql[rule.table])
-            outcomes.append(outcome)
-            failed_rows.extend(rows)
+            outcomes.append(_outcome(rule, er, counts[rule.table], batch_sql[rule.table]))
     order = {r.id: i for i, r in enumerate(rules)}
     outcomes.sort(key=lambda o: order[o.rule_id])
-    return outcomes, failed_rows, batch_sql
+    seconds["batch_counts"] = time.perf_counter() - clock
+    return outcomes, batch_sql
 
 
 def _build_data_docs(context, directory: Path) -> None:
@@ -406,48 +451,107 @@ def _exception_message(er) -> str | None:
     return None
 
 
-def _fmt(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _outcome(
-    params: PgParams, rule: Rule, er, rows_checked: int, batch_sql: str
-) -> tuple[RuleOutcome, list[tuple]]:
-    """One rule's result and all its failing rows (row_key, value) from a GX validation result."""
+def _outcome(rule: Rule, er, rows_checked: int, batch_sql: str) -> RuleOutcome:
+    """One rule's result from a GX validation result (result format BASIC, see RESULT_FORMAT),
+    with the SQL query GX itself gives for the rule's failing rows (``failing_rows_sql``)."""
     error = _exception_message(er)
     base = dict(rule_id=rule.id, table_name=rule.table, severity=rule.severity, name_zh=rule.name_zh,
-                rows_checked=rows_checked)
+                message_zh=rule.message_zh, rows_checked=rows_checked)
     if error:
-        return RuleOutcome(**base, rows_failed=0, success=False, error=error), []
+        return RuleOutcome(**base, rows_failed=0, success=False, error=error)
     res = er.result or {}
-    keyed: list[tuple[str, str]]
     if rule.kind == "expectation":
-        # Map expectation, result_format COMPLETE: unexpected_index_list holds the key and the
-        # checked column values of every failing row (complete up to MAX_KEYS, see above).
+        # Map expectation: GX counts the failing rows in its bundled aggregate query and returns
+        # the query selecting them (dq_row_key first, then the checked column(s)).
         failed = int(res.get("unexpected_count") or 0)
-        keyed = [
-            (
-                _fmt(item[ROW_KEY]),
-                "; ".join(f"{k}={_fmt(v)}" for k, v in item.items() if k != ROW_KEY)
-                if len(item) > 2
-                else _fmt(next((v for k, v in item.items() if k != ROW_KEY), None)),
-            )
-            for item in res.get("unexpected_index_list") or []
-        ]
-        if len(keyed) < failed:
-            error = f"GX returned {len(keyed)} of {failed} failing keys (more than MAX_KEYS)"
+        try:
+            source = _repair_index_query(res.get("unexpected_index_query"), batch_sql)
+        except ValueError as exc:
+            source, error = None, str(exc)
+        columns = _domain_columns(rule)
+        if len(columns) == 1:
+            value = f"coalesce(q.{columns[0]}::text, '')"
+        else:
+            value = " || '; ' || ".join(f"'{c}=' || coalesce(q.{c}::text, '')" for c in columns)
+        sql = f"SELECT q.{ROW_KEY}::text AS {ROW_KEY}, {value} AS {VALUE} FROM ({source}) AS q" if source else None
     else:
-        # UnexpectedRowsExpectation: observed_value is the full count, but GX returns at most
-        # MAX_RESULT_RECORDS (200) of the rows. When it truncated, fetch the complete list by
-        # running the very same query with {batch} replaced by the same batch subquery GX used.
+        # UnexpectedRowsExpectation: observed_value is GX's count of the suite's query; the rows
+        # are that very query with {batch} replaced by the batch subquery GX used.
         failed = int(res.get("observed_value") or 0)
-        rows = (res.get("details") or {}).get("unexpected_rows") or []
-        if len(rows) < failed:
-            query = er.expectation_config.kwargs["unexpected_rows_query"].format(
-                batch=f"({batch_sql}) AS subselect"
-            )
-            with connect(params) as conn:
-                rows = [dict(zip((ROW_KEY, VALUE), r, strict=True)) for r in conn.execute(query)]
-        keyed = [(_fmt(r[ROW_KEY]), _fmt(r[VALUE])) for r in rows]
-    outcome = RuleOutcome(**base, rows_failed=failed, success=bool(er.success) and failed == 0, error=error)
-    return outcome, [(rule.id, rule.table, key, value, rule.message_zh) for key, value in keyed]
+        sql = er.expectation_config.kwargs["unexpected_rows_query"].format(batch=f"({batch_sql}) AS subselect")
+    if failed and not sql and not error:
+        error = "GX returned no query for the failing rows"
+    return RuleOutcome(**base, rows_failed=failed, success=bool(er.success) and failed == 0, error=error,
+                       failing_rows_sql=sql if failed and not error else None)
+
+
+def _repair_index_query(query: str | None, batch_sql: str) -> str | None:
+    """GX 1.24 renders the unexpected_index_query of a query asset as ``SELECT ... FROM <batch
+    query> WHERE <condition>;`` with the batch query not parenthesised (not valid SQL). Put the
+    batch query GX used into a subquery; GX's column list and condition stay as GX wrote them."""
+    if not query:
+        return None
+    query = query.strip().removesuffix(";")
+    bare = f"FROM {batch_sql} \nWHERE "
+    if query.count(bare) == 1:
+        return query.replace(bare, f"FROM ({batch_sql}) AS subselect\nWHERE ")
+    return query
+
+
+def _domain_columns(rule: Rule) -> list[str]:
+    kwargs = rule.expectation_kwargs or {}
+    columns = [kwargs["column"]] if "column" in kwargs else [kwargs["column_A"], kwargs["column_B"]]
+    for column in columns:
+        if not _IDENT.match(column):
+            raise ValueError(f"not a plain SQL identifier: {column!r}")
+    return columns
+
+
+def _insert_failed_rows(cur, run_id: int, outcomes: list[RuleOutcome], rules: dict[str, Rule],
+                        batch_sql: dict[str, str]) -> None:
+    """All failing rows of every failing rule, set-based, without fetching them into Python.
+
+    ``unexpected_where`` rules: one INSERT ... SELECT per table, a single scan of the batch that
+    lists per row the rules whose predicate holds, with the rule's value expression: the rule's
+    ``unexpected_where`` and ``value`` from the catalogue, which is what the suite query GX counted
+    was generated from (:func:`vaxdw.quality.suites.unexpected_rows_query`). Map expectations: the
+    query GX gave for the rule. The rows inserted per rule must equal GX's count, else the rule
+    becomes an error.
+    """
+    inserted: dict[str, int] = {}
+    failing = [o for o in outcomes if o.failing_rows_sql]
+
+    def lit(value) -> str:
+        return Literal(value).as_string(cur)
+
+    # No parameters below: the SQL text may contain '%' (LIKE patterns) and is sent as is.
+    for table in dict.fromkeys(o.table_name for o in failing):
+        mine = [rules[o.rule_id] for o in failing if o.table_name == table and rules[o.rule_id].kind == "unexpected_where"]
+        if not mine:
+            continue
+        # Per batch row, the ids of the rules it fails (their predicates, each evaluated once); then
+        # the value expression of the failed rule, evaluated for the failing rows only.
+        flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in mine)
+        values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in mine)
+        messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in mine)
+        inserted.update(cur.execute(
+            f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
+            f"SELECT {int(run_id)}, f.dq_rule_id, {lit(table)}, f.{ROW_KEY}, CASE f.dq_rule_id {values} END, "
+            f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
+            f"FROM ({batch_sql[table]}) AS b) AS f "
+            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id "
+            "RETURNING rule_id) SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
+        ).fetchall())
+    for o in failing:
+        if rules[o.rule_id].kind != "expectation":
+            continue
+        literals = ", ".join(lit(v) for v in (int(run_id), o.rule_id, o.table_name, o.message_zh))
+        inserted[o.rule_id] = cur.execute(
+            f"INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
+            f"SELECT run_id, rule_id, table_name, r.{ROW_KEY}, r.{VALUE}, message_zh "
+            f"FROM ({o.failing_rows_sql}) AS r CROSS JOIN (VALUES ({literals})) AS c(run_id, rule_id, table_name, "
+            f"message_zh)"
+        ).rowcount
+    for o in failing:
+        if inserted.get(o.rule_id, 0) != o.rows_failed:
+            o.error = f"GX counted {o.rows_failed} failing rows, the rule's query returned {inserted.get(o.rule_id, 0)}"

@@ -20,6 +20,7 @@ EXPORT_MODULES: list[str] = [
     "vaxdw.reports.coverage_exports",
     "vaxdw.reports.event_exports",
     "vaxdw.reports.obstetric_exports",
+    "vaxdw.reports.stock_statement_exports",
 ]
 
 

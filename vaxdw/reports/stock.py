@@ -151,3 +151,21 @@ def query_ledger(params: PgParams, unit_id: str, date_from: date, date_to: date,
     rows = _frame(params, sql, [unit_id, date_from, date_to, *args])
     filters = {"单位": _unit_name(params, unit_id), "期间": f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}"}
     return StockReport(title, filters, rows)
+
+
+def query_physical_counts(params: PgParams, unit_id: str, count_date: date,
+                          grant: Grant | None = None) -> dict[str, int] | None:
+    """盘点实盘数 of ``unit_id`` on ``count_date`` (fct_stock_counts): batch_id → counted 支/瓶, batches with a
+    book balance that were not found included as 0; None when the unit made no count that day."""
+    where, args = _scope(grant)
+    sql = f"""
+    select m.batch_id, m.counted_quantity from marts.fct_stock_counts as m
+    where m.unit_id = %s and m.count_date = %s and {where}
+    """
+    with connect(params) as conn:
+        rows = conn.execute(sql, [unit_id, count_date, *args]).fetchall()
+        if not rows:
+            counted = conn.execute("select 1 from staging.stg_ops__stock_count where unit_id = %s and count_date = %s "
+                                   "limit 1", (unit_id, count_date)).fetchone()
+            return {} if counted else None
+    return {batch_id: int(quantity) for batch_id, quantity in rows}

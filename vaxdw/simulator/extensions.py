@@ -29,6 +29,7 @@ EXTENSION_MODULES: list[str] = [
     "vaxdw.simulator.histories",
     "vaxdw.simulator.traceability",
     "vaxdw.simulator.newborns",
+    "vaxdw.simulator.stock_counts",  # after traceability: counts its book balances
 ]
 
 Emit = Callable[[str, tuple], None]

@@ -92,6 +92,8 @@ FAULT_TYPES: dict[str, FaultType] = {
                   "使用过期批次 (batch master expiry precedes a use of the batch)"),
         FaultType("bad_trace_code", "trace_code", "trace_code", "trace code", 0.02,
                   "追溯码结构错误 (not 20 digits, or prefix not a known 药品标识码)"),
+        FaultType("stock_count_discrepancy", "stock_count", "counted_quantity", "count row", 0.002,
+                  "盘点实盘数与账面结存不符 (a few 支/瓶 missing or found); row_key count_id"),
         FaultType("newborn_reason_missing", "newborn", "hepb1_reason", "birth dose not given", 0.05,
                   "产科未种原因未填写 (HepB1 or BCG not given at birth, reason null; row_key newborn_id)"),
     )

@@ -71,6 +71,9 @@ class TraceabilityExtension:
 
     def __init__(self) -> None:
         self.reset()
+        # The last generation's movements (unit, day, doc_type, counterparty, reason, batch, qty), kept after
+        # ``finish`` for later extensions (stock_counts builds the stocktake counts from the book balances).
+        self.flow_events: list[tuple] = []
 
     def reset(self) -> None:
         # (unit, vaccine, manufacturer, batch_no) → Counter[day]
@@ -302,6 +305,7 @@ class TraceabilityExtension:
                     else:
                         flow.add(unit_id, scrap_day, "OUT_SCRAP", bid, left, reason="过期失效")
 
+        self.flow_events = flow.events
         for row in batch_rows:
             emit("vaccine_batch", row)
         for row in trace_rows:

@@ -10,6 +10,13 @@ from vaxdw.bi.specs import Dashboard, Dataset
 DASHBOARD_MODULES: list[str] = [
     "vaxdw.bi.dashboards.shizhong",
     "vaxdw.bi.dashboards.quality",
+    "vaxdw.bi.dashboards.coverage",
+    "vaxdw.bi.dashboards.visits",
+    "vaxdw.bi.dashboards.ipv",
+    "vaxdw.bi.dashboards.obstetric",
+    "vaxdw.bi.dashboards.stock",
+    "vaxdw.bi.dashboards.coldchain",
+    "vaxdw.bi.dashboards.exchange",
 ]
 
 

@@ -12,14 +12,27 @@ def home_dashboard(families: list[Dashboard]) -> Dashboard:
         "# 陕西省免疫规划数据仓库 · 报表导航",
         "",
         "各报表的看板如下。看板上方的筛选器可按 **市 → 县(区) → 乡镇(街道) → 接种单位** 逐级选择,"
-        "并按接种日期、疫苗、在册情况筛选;点击图表中的数字可钻取到明细(“钻取到详情”)。"
-        "您只能看到本人权限范围(地区、疫苗)内的数据,导出的 CSV/Excel 同样受此限制。",
+        "并按日期、疫苗、在册情况等筛选;点击图表中的数字可钻取到明细(“钻取到详情”)。"
+        "您只能看到本人权限范围(地区、疫苗)内的数据,导出的 CSV/Excel 同样受此限制;"
+        "疫苗专项账号(狂犬病、出血热)只能看到含疫苗信息的报表中本疫苗的数据,"
+        "全省合计类报表(数据质量检查、数据交换)仅省级账号可见。",
         "",
-        "| 看板 | 内容 |",
+        "| 看板 | 包含的报表 | 内容 |",
+        "|---|---|---|",
+    ]
+    for board in families:
+        reports = "、".join(board.reports) or board.title
+        lines.append(f"| [{board.title}](/superset/dashboard/{board.slug}/) | {reports} | {board.description} |")
+    lines += [
+        "",
+        "## 按报表查找",
+        "",
+        "| 报表 | 所在看板 |",
         "|---|---|",
     ]
     for board in families:
-        lines.append(f"| [{board.title}](/superset/dashboard/{board.slug}/) | {board.description} |")
+        for report in board.reports or (board.title,):
+            lines.append(f"| {report} | [{board.title}](/superset/dashboard/{board.slug}/) |")
     lines += [
         "",
         "## 正式报表(Excel)",

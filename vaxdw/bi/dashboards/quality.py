@@ -120,6 +120,7 @@ DASHBOARD = Dashboard(
     title="数据质量",
     description="质量规则检查结果:各规则最近一次检查的问题行数与问题率、历次趋势;问题按规则、地区分布及明细。",
     order=90,
+    reports=("数据质量检查结果", "数据质量问题明细"),
     rows=(
         (
             Chart("latest-failed-province", "最近一次检查问题行数(全省)", "dq_check_result", "big_number",

@@ -91,6 +91,7 @@ DASHBOARD = Dashboard(
     description="实种情况统计表(DOMAIN §8.2):按接种日期、地区、疫苗、剂次、生产企业统计实种剂次数与人数;"
                 "合格接种率、剂次不一致率;接种明细。",
     order=10,
+    reports=("实种情况统计表",),
     rows=(
         (
             Chart("doses-total", "实种剂次数", "rpt_shizhong", "big_number", ("doses",)),

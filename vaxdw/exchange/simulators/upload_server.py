@@ -33,6 +33,8 @@ from vaxdw.exchange.signing import verify
 from vaxdw.idcard import check_digit
 from vaxdw.simulator.code_tables import VACCINE_BY_CODE
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per record
+
 FAULT_KINDS = ("ok", "timeout", "lost", "error", "garbage", "partial", "duplicate")
 
 
@@ -162,15 +164,59 @@ create table if not exists duplicate_create (
 """
 
 
+def _in_chunks(values: list, size: int = 900):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class _BatchView:
+    """What the store knows about one batch's keys and records, read up front; the batch's writes, kept for
+    ``flush`` (same transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection, category: str, records: list):
+        keys = list({r["idempotency_key"] for r in records
+                     if isinstance(r, dict) and isinstance(r.get("idempotency_key"), str)})
+        ids = list({r["record_id"] for r in records if isinstance(r, dict) and isinstance(r.get("record_id"), str)})
+        self.idem: dict[str, tuple] = {}
+        for chunk in _in_chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for key, *answer in conn.execute("select idempotency_key, record_id, status, code, message from idem "
+                                             f"where idempotency_key in ({marks})", chunk):
+                self.idem[key] = tuple(answer)
+        self.versions: dict[str, int] = {}
+        for chunk in _in_chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            self.versions.update(conn.execute(f"select record_id, version from record where category = ? "
+                                              f"and record_id in ({marks})", [category, *chunk]).fetchall())
+        self.creates: list[tuple] = []
+        self.updates: list[tuple] = []
+        self.new_idem: list[tuple] = []
+        self.duplicate_creates: list[tuple] = []
+
+    def flush(self, conn: sqlite3.Connection, category: str, now: str) -> None:
+        conn.executemany("insert into record values (?, ?, ?, ?, ?, 1, 0, ?, ?)", self.creates)
+        conn.executemany("update record set version = ?, idempotency_key = ?, data = ?, "
+                         "update_count = update_count + 1, updated_at = ? where category = ? and record_id = ?",
+                         self.updates)
+        conn.executemany("insert into idem values (?, ?, ?, ?, ?, ?, ?)", self.new_idem)
+        conn.executemany("insert into duplicate_create values (?, ?, ?, ?)", self.duplicate_creates)
+
+
 class UploadStore:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.conn.execute("pragma journal_mode=wal")
+        self.conn.execute("pragma synchronous=normal")  # WAL: survives a crash of the server process
         self.conn.executescript(SCHEMA)
         self.lock = threading.Lock()
 
     def process(self, category: str, records: list, validator, faults: Faults, rng: random.Random) -> list[dict]:
+        """Process a batch in one SQLite transaction, record by record in (possibly shuffled) order.
+
+        The batch's idempotency keys and records are read with one query each and the writes go out with
+        ``executemany``; the per-record decisions run on an in-memory view that each record updates, so two
+        records of one batch see each other exactly as one-at-a-time processing would."""
         now = datetime.now().isoformat(timespec="seconds")
         order = list(range(len(records)))
         if faults.reorder:
@@ -179,56 +225,53 @@ class UploadStore:
         with self.lock:
             self.conn.execute("begin immediate")
             try:
+                view = _BatchView(self.conn, category, records)
                 for i in order:
-                    results[i] = self._one(category, records[i], validator, faults, now)
+                    results[i] = self._one(category, records[i], validator, faults, now, view)
+                view.flush(self.conn, category, now)
                 self.conn.execute("commit")
             except BaseException:
                 self.conn.execute("rollback")
                 raise
         return [results[i] for i in range(len(records))]
 
-    def _one(self, category: str, rec, validator, faults: Faults, now: str) -> dict:
+    def _one(self, category: str, rec, validator, faults: Faults, now: str, view: _BatchView) -> dict:
         if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) and rec.get(k)
                                                 for k in ("record_id", "idempotency_key", "op")) \
                 or not isinstance(rec.get("data"), dict) or not isinstance(rec.get("version"), int):
             key = rec.get("idempotency_key") if isinstance(rec, dict) else None
             return {"idempotency_key": key, "status": "rejected", "code": "E100", "message": ERRORS["E100"]}
         key, record_id, op = rec["idempotency_key"], rec["record_id"], rec["op"]
-        seen = self.conn.execute("select record_id, status, code, message from idem where idempotency_key = ?",
-                                 (key,)).fetchone()
+        seen = view.idem.get(key)
         if seen:
             return {"idempotency_key": key, "record_id": seen[0], "status": seen[1], "code": seen[2],
                     "message": seen[3], "replayed": True}
         error = validator(rec["data"])
         if error is None and faults.reject_rate and random.Random(key).random() < faults.reject_rate:
             error = f"E190:{ERRORS['E190']}"
-        existing = self.conn.execute("select version from record where category = ? and record_id = ?",
-                                     (category, record_id)).fetchone()
-        if error is None and op == "create" and existing:
-            self.conn.execute("insert into duplicate_create values (?, ?, ?, ?)", (category, record_id, key, now))
+        existing = view.versions.get(record_id)
+        if error is None and op == "create" and existing is not None:
+            view.duplicate_creates.append((category, record_id, key, now))
             error = f"E105:{ERRORS['E105']}"
-        elif error is None and op == "update" and not existing:
+        elif error is None and op == "update" and existing is None:
             error = f"E106:{ERRORS['E106']}"
-        elif error is None and op == "update" and existing[0] >= rec["version"]:
-            error = f"E107:{ERRORS['E107']}（已接收 {existing[0]}）"
+        elif error is None and op == "update" and existing >= rec["version"]:
+            error = f"E107:{ERRORS['E107']}（已接收 {existing}）"
         elif error is None and op not in ("create", "update"):
             error = f"E100:{ERRORS['E100']}：op={op}"
         if error is None:
-            data = json.dumps(rec["data"], ensure_ascii=False, sort_keys=True)
+            data = _ENCODER.encode(rec["data"])
             if op == "create":
-                self.conn.execute("insert into record values (?, ?, ?, ?, ?, 1, 0, ?, ?)",
-                                  (category, record_id, rec["version"], key, data, now, now))
+                view.creates.append((category, record_id, rec["version"], key, data, now, now))
             else:
-                self.conn.execute("update record set version = ?, idempotency_key = ?, data = ?, "
-                                  "update_count = update_count + 1, updated_at = ? "
-                                  "where category = ? and record_id = ?",
-                                  (rec["version"], key, data, now, category, record_id))
+                view.updates.append((rec["version"], key, data, now, category, record_id))
+            view.versions[record_id] = rec["version"]
             status, code, message = "accepted", None, None
         else:
             code, _, message = error.partition(":")
             status = "rejected"
-        self.conn.execute("insert into idem values (?, ?, ?, ?, ?, ?, ?)",
-                          (key, category, record_id, status, code, message, now))
+        view.idem[key] = (record_id, status, code, message)
+        view.new_idem.append((key, category, record_id, status, code, message, now))
         return {"idempotency_key": key, "record_id": record_id, "status": status, "code": code, "message": message}
 
     def log(self, batch_id, category, records, fault, http_status) -> None:
@@ -297,7 +340,7 @@ def create_app(store_path: Path, secrets: dict[str, str], validators: dict, titl
         if category not in validators:
             return JSONResponse({"code": "E404", "message": f"未知的上传类别：{category}"}, status_code=404)
         if len(body) > REMOTE_BODY_LIMIT_BYTES:
-            return JSONResponse({"code": "E413", "message": "报文超过2MB"}, status_code=413)
+            return JSONResponse({"code": "E413", "message": f"报文超过{REMOTE_BODY_LIMIT_BYTES // (1024 * 1024)}MB"}, status_code=413)
         try:
             message = json.loads(body.decode("utf-8"))
             records_in = message["records"]
@@ -333,6 +376,8 @@ def create_app(store_path: Path, secrets: dict[str, str], validators: dict, titl
         if fault == "partial":
             results = results[: len(results) // 2]
         store.log(batch_id, category, len(records_in), fault, 200)
-        return {"batch_id": batch_id, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results}
+        # plain JSON types already: JSONResponse skips FastAPI's per-value jsonable_encoder walk
+        return JSONResponse({"batch_id": batch_id, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                             "results": results})
 
     return app

@@ -3,28 +3,75 @@
 -- not finish in 15 minutes on one seed). Hash joins are right for every size here.
 {{ config(pre_hook="set enable_nestloop = off", post_hook="reset enable_nestloop") }}
 
-with lines as (
+-- Lines and documents: the operational source's, plus the collaborative platform's purchase inbound documents
+-- the source does not have (int_stock_collab_purchase); batches and specifications merged from both
+-- (int_stock_batches, int_stock_specs). record_source tells which system a line comes from.
+with collab_purchase as (
 
-    select * from {{ ref('stg_ops__stock_line') }}
+    select * from {{ ref('int_stock_collab_purchase') }}
+
+),
+
+lines as (
+
+    select
+        line_id,
+        doc_id,
+        batch_id,
+        quantity,
+        dose_quantity,
+        'ops' as record_source
+    from {{ ref('stg_ops__stock_line') }}
+    union all
+    select
+        line_id,
+        doc_id,
+        batch_id,
+        quantity,
+        dose_quantity,
+        'collab' as record_source
+    from collab_purchase
 
 ),
 
 docs as (
 
-    select * from {{ ref('stg_ops__stock_doc') }}
+    select
+        doc_id,
+        doc_no,
+        doc_type,
+        unit_id,
+        doc_date,
+        counterparty_unit_id,
+        counterparty_name,
+        handler,
+        reason
+    from {{ ref('stg_ops__stock_doc') }}
     where not is_deleted
+    union all
+    select distinct
+        doc_id,
+        doc_no,
+        doc_type,
+        unit_id,
+        doc_date,
+        counterparty_unit_id,
+        counterparty_name,
+        handler,
+        reason
+    from collab_purchase
 
 ),
 
 batches as (
 
-    select * from {{ ref('stg_ops__vaccine_batch') }}
+    select * from {{ ref('int_stock_batches') }}
 
 ),
 
 specs as (
 
-    select * from {{ ref('stg_ops__product_spec') }}
+    select * from {{ ref('int_stock_specs') }}
 
 ),
 
@@ -81,6 +128,8 @@ joined as (
         specs.is_nip,
         lines.quantity,
         lines.dose_quantity,
+        lines.record_source,
+        batches.batch_source,
         docs.doc_type like 'IN\_%' as is_in,
         case when docs.doc_type like 'IN\_%' then 1 else -1 end as direction
     from lines
