@@ -52,3 +52,19 @@ def test_celery_workers_with_redis_are_wired_and_scalable():
     assert "apache-airflow-providers-celery==" in services["airflow-worker"]["build"]["dockerfile_inline"]
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert "docker compose up -d --scale airflow-worker=N" in readme
+
+
+def test_superset_runs_from_its_lock_file_with_assets_and_access():
+    services = _services()
+    superset = services["superset"]
+    build = superset["build"]["dockerfile_inline"]
+    assert "requirements-superset.lock" in build and ".venv-superset" in build
+    assert "vaxdw superset up" in " ".join(superset["command"])
+    env = superset["environment"]
+    assert env["VAXDW_SUPERSET_ADMIN_PASSWORD"].startswith("${VAXDW_SUPERSET_ADMIN_PASSWORD:?")
+    assert env["VAXDW_SUPERSET_HOST"] == "0.0.0.0" and env["VAXDW_SUPERSET_PORT"] == "8088"
+    assert "@warehouse:5432/vaxdw_warehouse" in env["VAXDW_WAREHOUSE_URL"]
+    assert superset["depends_on"]["warehouse"]["condition"] == "service_healthy"
+    assert "/health" in " ".join(superset["healthcheck"]["test"])
+    assert superset["ports"] == ["127.0.0.1:8088:8088"]
+    assert "superset-home" in yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())["volumes"]
