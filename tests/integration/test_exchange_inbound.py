@@ -195,6 +195,13 @@ def test_excursions_stopped_devices_and_alerts(inbound):
     assert again == {"excursion_alerts": 0, "stopped_alerts": 0}
     events = _frame(warehouse, "select source, severity, title_zh from ops.alert_event")
     assert len(events) == len(expected) + len(truth.stopped) and events["title_zh"].str.contains("℃|停止上报").all()
+    # the one alert path: one summary per kind; the second run found no new excursion and resolved it
+    summary = _frame(warehouse, "select alert_key, severity, message_zh, resolved_at is not null as resolved "
+                                "from monitor.alert_event where source = 'coldchain'").set_index("alert_key")
+    assert summary.loc["coldchain:excursion", "severity"] == "critical"
+    assert f"冷链温度超标 {len(expected)} 条新增" in summary.loc["coldchain:excursion", "message_zh"]
+    assert bool(summary.loc["coldchain:excursion", "resolved"])
+    assert truth.stopped and bool(summary.loc["coldchain:stopped", "resolved"]) is False  # still silent
 
 
 def test_coldchain_statements_per_unit(inbound, tmp_path):

@@ -7,7 +7,9 @@ Rows that cannot be mapped (temperature not a number, unknown time format, missi
 moves in the same transaction as the rows, so a crash re-reads the page and loads nothing twice.
 
 Supervision (stopped devices, late uploads, excursions) is in the dbt marts ``rpt_coldchain_*``;
-:func:`raise_alerts` turns excursions and stopped devices into ``ops.alert_event`` rows, once per event.
+:func:`raise_alerts` turns excursions and stopped devices into ``ops.alert_event`` rows, once per event, and
+hands the new ones to the one alert path (:mod:`vaxdw.alerts`: DingTalk + email, de-duplicated, recovery
+message): one summary alert per kind and run, resolved when a run finds no new excursion / no stopped device.
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ select
 from marts.rpt_coldchain_excursions
 where is_alert
 on conflict (event_key) do nothing
+returning title_zh
 """
 
 STOPPED_SQL = """
@@ -215,6 +218,7 @@ select
 from marts.rpt_coldchain_devices
 where is_stopped
 on conflict (event_key) do nothing
+returning title_zh
 """
 
 
@@ -224,6 +228,22 @@ def raise_alerts(warehouse: PgParams) -> dict:
         if not conn.execute("select to_regclass('marts.rpt_coldchain_excursions') is not null").fetchone()[0]:
             return {"excursion_alerts": 0, "stopped_alerts": 0}
         with conn.transaction():
-            excursions = conn.execute(ALERT_SQL).rowcount
-            stopped = conn.execute(STOPPED_SQL).rowcount
-    return {"excursion_alerts": excursions, "stopped_alerts": stopped}
+            excursions = [row[0] for row in conn.execute(ALERT_SQL).fetchall()]
+            stopped = [row[0] for row in conn.execute(STOPPED_SQL).fetchall()]
+        still_stopped = conn.execute("select count(*) from marts.rpt_coldchain_devices where is_stopped").fetchone()[0]
+    _notify(warehouse, "coldchain:excursion", "critical", "冷链温度超标", excursions, resolved=not excursions)
+    _notify(warehouse, "coldchain:stopped", "warning", "冷链设备停止上报", stopped, resolved=still_stopped == 0)
+    return {"excursion_alerts": len(excursions), "stopped_alerts": len(stopped)}
+
+
+def _notify(warehouse: PgParams, key: str, severity: str, what: str, titles: list[str], resolved: bool,
+            shown: int = 5) -> None:
+    """One summary alert for the new events of a kind (a robot gets one message, not one per device)."""
+    from vaxdw.alerts import raise_alert, resolve_alert
+
+    if titles:
+        more = f" 等（共 {len(titles)} 条）" if len(titles) > shown else ""
+        raise_alert(warehouse, key, severity, "coldchain",
+                    f"{what} {len(titles)} 条新增：" + "；".join(titles[:shown]) + more)
+    elif resolved:
+        resolve_alert(warehouse, key)
