@@ -24,7 +24,8 @@ from vaxdw.traceability.plan_issue import PlanIssueError, issue_plans, parse_per
 
 PROVINCE_CDC = "6100000001"
 MARTS = ["+rpt_plan_summary", "+fct_stock_movements", "+dim_vaccine_price", "+dim_cold_chain_equipment",
-         "+rpt_contract_fulfilment", "+rpt_stock_on_hand", "+stg_ops__vaccination"]
+         "+rpt_contract_fulfilment", "+rpt_stock_on_hand", "+stg_ops__vaccination",
+         "+fct_stock_counts"]
 
 
 @pytest.fixture(scope="module")
