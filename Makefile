@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUPERSET_VENV := .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
 
-.PHONY: venv demo test airflow bench lint clean superset superset-venv superset-stop browser
+.PHONY: venv demo test airflow bench lint clean superset superset-venv superset-stop browser audit
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ demo: $(STAMP)
 	$(BIN)/vaxdw demo --scale $${VAXDW_SCALE:-demo}
 
 test: $(STAMP) $(SUPERSET_STAMP) browser
+	-$(BIN)/python -m vaxdw.security.vuln_scan  # report only (out/vuln_scan.json); `make audit` is the strict gate
 	$(BIN)/pytest
+
+# Lock-file vulnerability scan against osv.dev: exit 1 on advisories, 3 when the advisory data is unreachable.
+audit: $(STAMP)
+	$(BIN)/python -m vaxdw.security.vuln_scan
 
 # Superset in its own virtualenv (its pins clash with Airflow's), from requirements-superset.lock.
 $(SUPERSET_STAMP): requirements-superset.lock
