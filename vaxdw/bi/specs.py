@@ -106,6 +106,13 @@ class Dashboard:
         return [chart for row in self.rows for chart in row]
 
 
+def ratio_of_sums(numerator: str, *denominators: str) -> str:
+    """A rate metric as sum(numerator) / sum(denominator(s)), in float, null when the denominator is 0:
+    additive counts summed first, so the rate is right at every region level and over any date range."""
+    below = " + ".join(f"sum({d})" for d in denominators)
+    return f"(sum({numerator}))::float / nullif({below}, 0)::float"
+
+
 def chart_uuid(dashboard: Dashboard, chart: Chart) -> str:
     return stable_uuid("chart", f"{dashboard.slug}/{chart.key}")
 

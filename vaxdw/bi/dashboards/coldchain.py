@@ -15,6 +15,7 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
 
@@ -59,7 +60,7 @@ from marts.rpt_coldchain_devices as d
         Metric("stopped", "count(*) filter (where is_stopped)", "停报设备数", ",d"),
         Metric("stopped_rate", "avg(case when is_stopped then 1.0 else 0.0 end)::float", "停报率", ".1%"),
         Metric("alert_excursions", "sum(alert_excursions)", "超标告警次数", ",d"),
-        Metric("late_upload_rate", "(sum(late_uploads))::float / nullif(sum(readings), 0)::float", "迟报率", ".1%"),
+        Metric("late_upload_rate", ratio_of_sums("late_uploads", "readings"), "迟报率", ".1%"),
         Metric("gaps", "sum(gaps)", "中断次数", ",d"),
     ),
     region_columns=REGION_COLUMNS,

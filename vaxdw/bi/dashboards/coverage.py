@@ -15,13 +15,9 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
-
-
-def _rate(numerator: str, denominator: str) -> str:
-    return f"(sum({numerator}))::float / nullif(sum({denominator}), 0)::float"
-
 
 TIMELINESS = Dataset(
     name="entry_timeliness",
@@ -40,9 +36,9 @@ from marts.rpt_entry_timeliness as t
         Metric("records", "sum(records)", "接种记录数", ",d"),
         Metric("counted", "sum(counted)", "统计记录数", ",d"),
         Metric("back_entered", "sum(back_entered)", "补录记录数", ",d"),
-        Metric("entry_timely_rate", _rate("entry_timely", "counted"), "及时录入率", ".1%"),
-        Metric("upload_timely_rate", _rate("upload_timely", "counted"), "及时上传率", ".1%"),
-        Metric("same_day_rate", _rate("same_day", "counted"), "当天录入率", ".1%"),
+        Metric("entry_timely_rate", ratio_of_sums("entry_timely", "counted"), "及时录入率", ".1%"),
+        Metric("upload_timely_rate", ratio_of_sums("upload_timely", "counted"), "及时上传率", ".1%"),
+        Metric("same_day_rate", ratio_of_sums("same_day", "counted"), "当天录入率", ".1%"),
         Metric("over_7d", "sum(over_7d)", "超过7天录入数", ",d"),
     ),
     time_column="vaccination_date",
@@ -79,7 +75,7 @@ from marts.rpt_coverage_monthly as c
         Metric("due", "sum(due)", "应种数", ",d"),
         Metric("given", "sum(given)", "实种数", ",d"),
         Metric("plus_one", "sum(plus_one)", "应种+1实种+1数", ",d"),
-        Metric("coverage_rate", _rate("given", "due"), "接种率", ".1%"),
+        Metric("coverage_rate", ratio_of_sums("given", "due"), "接种率", ".1%"),
         # WHO/DHIS2 dropout (docs/reports/coverage_monitoring.md): (first − later) / first, same period/region
         Metric("dtap_dropout",
                "(sum(given) filter (where category_code = '04' and dose_no = 1)"
@@ -127,8 +123,8 @@ left join marts.dim_region as r on r.region_code = c.township_code""",
     metrics=(
         Metric("children", "sum(children)", "出生队列人数", ",d"),
         Metric("vaccinated", "sum(vaccinated)", "合格接种人数", ",d"),
-        Metric("cohort_coverage", _rate("vaccinated", "children"), "接种率", ".1%"),
-        Metric("cohort_timely_coverage", _rate("timely_vaccinated", "children"), "及时接种率", ".1%"),
+        Metric("cohort_coverage", ratio_of_sums("vaccinated", "children"), "接种率", ".1%"),
+        Metric("cohort_timely_coverage", ratio_of_sums("timely_vaccinated", "children"), "及时接种率", ".1%"),
     ),
     region_columns={"city": "unit_city_code", "county": "unit_county_code", "township": "unit_township_code"},
     vaccine_column="category_code",

@@ -10,7 +10,7 @@ Region-level upload rates (业务人员上传统计表) need staging.stg_ops__st
 
 from __future__ import annotations
 
-from vaxdw.bi.specs import Chart, Dashboard, Dataset, Metric, NativeFilter
+from vaxdw.bi.specs import Chart, Dashboard, Dataset, Metric, NativeFilter, ratio_of_sums
 
 TARGET_NAMES = {"niis": "国家免疫规划信息系统", "collab": "全国疫苗协同服务平台"}
 CATEGORY_NAMES = {
@@ -50,8 +50,8 @@ from exchange.reconciliation""",
         Metric("accepted", "sum(accepted)", "上传成功数", ",d"),
         Metric("rejected", "sum(rejected)", "上传失败数", ",d"),
         Metric("in_flight", "sum(in_flight)", "待反馈数", ",d"),
-        Metric("success_rate", "(sum(accepted))::float / nullif(sum(sent), 0)::float", "上传成功率", ".1%"),
-        Metric("failure_rate", "(sum(rejected))::float / nullif(sum(accepted) + sum(rejected), 0)::float",
+        Metric("success_rate", ratio_of_sums("accepted", "sent"), "上传成功率", ".1%"),
+        Metric("failure_rate", ratio_of_sums("rejected", "accepted", "rejected"),
                "上传失败率", ".1%"),
         Metric("status_mismatches", "sum(status_mismatches)", "状态不一致数", ",d"),
     ),

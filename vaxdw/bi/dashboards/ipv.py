@@ -12,6 +12,7 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
 
@@ -48,7 +49,7 @@ from marts.rpt_ipv_catchup as c
         Metric("needing", "sum(needing)", "需补种人数", ",d"),
         Metric("completed", "sum(completed)", "完成补种人数", ",d"),
         Metric("catchup_doses", "sum(dose1_given) + sum(dose2_given)", "补种剂次数", ",d"),
-        Metric("completion_rate", "(sum(completed))::float / nullif(sum(needing), 0)::float", "补种完成率", ".1%"),
+        Metric("completion_rate", ratio_of_sums("completed", "needing"), "补种完成率", ".1%"),
     ),
     region_columns=UNIT_REGION_COLUMNS,
 )

@@ -12,13 +12,9 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
-
-
-def _share(numerator: str) -> str:
-    return f"(sum({numerator}))::float / nullif(sum(cohort_size), 0)::float"
-
 
 HBSAG = Dataset(
     name="hbsag_newborn",
@@ -50,14 +46,14 @@ from marts.rpt_hbsag_newborn as h
         full_course="全程接种人数", full_course_timely="全程及时接种人数"),
     metrics=(
         Metric("cohort_size", "sum(cohort_size)", "队列人数", ",d"),
-        Metric("hepb1_12h_rate", _share("hepb1_12h"), "乙肝首针12小时内及时接种率", ".1%"),
-        Metric("hepb1_24h_rate", _share("hepb1_24h"), "乙肝首针24小时内接种率", ".1%"),
-        Metric("hbig_12h_rate", _share("hbig_12h"), "HBIG 12小时内接种率", ".1%"),
-        Metric("both_12h_rate", _share("both_12h"), "乙肝首针与HBIG均12小时内接种率", ".1%"),
-        Metric("full_course_rate", "(sum(full_course))::float / nullif(sum(full_course_eligible), 0)::float",
+        Metric("hepb1_12h_rate", ratio_of_sums("hepb1_12h", "cohort_size"), "乙肝首针12小时内及时接种率", ".1%"),
+        Metric("hepb1_24h_rate", ratio_of_sums("hepb1_24h", "cohort_size"), "乙肝首针24小时内接种率", ".1%"),
+        Metric("hbig_12h_rate", ratio_of_sums("hbig_12h", "cohort_size"), "HBIG 12小时内接种率", ".1%"),
+        Metric("both_12h_rate", ratio_of_sums("both_12h", "cohort_size"), "乙肝首针与HBIG均12小时内接种率", ".1%"),
+        Metric("full_course_rate", ratio_of_sums("full_course", "full_course_eligible"),
                "乙肝全程接种率", ".1%"),
         Metric("full_course_timely_rate",
-               "(sum(full_course_timely))::float / nullif(sum(full_course_eligible), 0)::float",
+               ratio_of_sums("full_course_timely", "full_course_eligible"),
                "乙肝全程及时接种率", ".1%"),
     ),
     time_column="birth_month",

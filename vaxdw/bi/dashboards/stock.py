@@ -17,6 +17,7 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
 
@@ -190,7 +191,7 @@ from marts.rpt_contract_fulfilment as c
         Metric("delivered", "sum(delivered_quantity)", "已到货数量", ",d"),
         Metric("outstanding", "sum(outstanding_quantity)", "未到货数量", ",d"),
         Metric("contract_fulfilment_rate",
-               "(sum(delivered_quantity))::float / nullif(sum(contracted_quantity), 0)::float", "履约率", ".1%"),
+               ratio_of_sums("delivered_quantity", "contracted_quantity"), "履约率", ".1%"),
     ),
     time_column="signed_date",
     region_columns=STOCK_REGION_COLUMNS,

@@ -16,13 +16,9 @@ from vaxdw.bi.specs import (
     Dataset,
     Metric,
     NativeFilter,
+    ratio_of_sums,
     region_filters,
 )
-
-
-def _rate(numerator: str, denominator: str) -> str:
-    return f"(sum({numerator}))::float / nullif(sum({denominator}), 0)::float"
-
 
 OBSERVATION = Dataset(
     name="observation",
@@ -44,8 +40,8 @@ from marts.rpt_observation as o
     labels=labels_with_regions(),
     metrics=(
         Metric("visits", "sum(visits)", "就诊人次", ",d"),
-        Metric("observation_recorded_rate", _rate("visits_recorded", "visits"), "留观登记率", ".1%"),
-        Metric("observation_rate", _rate("visits_completed", "visits"), "留观率(达标)", ".1%"),
+        Metric("observation_recorded_rate", ratio_of_sums("visits_recorded", "visits"), "留观登记率", ".1%"),
+        Metric("observation_rate", ratio_of_sums("visits_completed", "visits"), "留观率(达标)", ".1%"),
         Metric("visits_with_aefi", "sum(visits_with_aefi)", "留观AEFI人次", ",d"),
     ),
     time_column="vaccination_date",
@@ -67,8 +63,8 @@ from marts.rpt_signoff as s
     metrics=(
         Metric("signoff_visits", "sum(visits)", "就诊人次", ",d"),
         Metric("signoff_doses", "sum(doses)", "接种剂次数", ",d"),
-        Metric("reg_signoff_rate", _rate("reg_signed", "visits"), "登记签核率", ".1%"),
-        Metric("vacc_signoff_rate", _rate("vacc_signed", "doses"), "接种签核率", ".1%"),
+        Metric("reg_signoff_rate", ratio_of_sums("reg_signed", "visits"), "登记签核率", ".1%"),
+        Metric("vacc_signoff_rate", ratio_of_sums("vacc_signed", "doses"), "接种签核率", ".1%"),
         Metric("reg_late", "sum(reg_late)", "登记迟签数", ",d"),
         Metric("vacc_late", "sum(vacc_late)", "接种迟签数", ",d"),
         Metric("vacc_out_of_order", "sum(vacc_out_of_order)", "接种签核顺序异常数", ",d"),
@@ -95,7 +91,7 @@ from marts.rpt_migration as m
         Metric("accepted", "sum(accepted)", "已接收", ",d"),
         Metric("rejected", "sum(rejected)", "已拒绝", ",d"),
         Metric("withdrawn", "sum(withdrawn)", "已撤回", ",d"),
-        Metric("accept_rate", "(sum(accepted))::float / nullif(sum(accepted) + sum(rejected), 0)::float",
+        Metric("accept_rate", ratio_of_sums("accepted", "accepted", "rejected"),
                "接收率(已接收/已决定)", ".1%"),
     ),
     time_column="event_month",
