@@ -228,7 +228,10 @@ def _record(params: PgParams, run_id: int, rule_set: RuleSet, rules: tuple[Rule,
     with connect(params) as conn:
         with conn.cursor() as cur:
             clock = time.perf_counter()
-            _insert_failed_rows(cur, run_id, outcomes, {r.id: r for r in rules}, batch_sql)
+            _drop_superseded_anomalies(cur, rule_set, batch_sql)
+            seconds["superseded_anomalies"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            _insert_failed_rows(cur, run_id, rule_set.version, outcomes, {r.id: r for r in rules}, batch_sql)
             seconds["failed_rows"] = time.perf_counter() - clock
             status = _status(outcomes)
             cur.executemany(
@@ -240,9 +243,6 @@ def _record(params: PgParams, run_id: int, rule_set: RuleSet, rules: tuple[Rule,
                     for o in outcomes
                 ],
             )
-            clock = time.perf_counter()
-            _update_current_anomalies(cur, rule_set, outcomes, batch_sql, run_id)
-            seconds["current_anomaly"] = time.perf_counter() - clock
             finished_at = cur.execute(
                 "update dq.check_run set status = %s, finished_at = clock_timestamp() where run_id = %s "
                 "returning finished_at",
@@ -261,12 +261,16 @@ def _status(outcomes: list[RuleOutcome]) -> str:
     return "passed"
 
 
-def _update_current_anomalies(cur, rule_set: RuleSet, outcomes: list[RuleOutcome],
-                              batch_sql: dict[str, str], run_id: int) -> None:
-    """dq.current_anomaly holds, per record and rule, the latest verdict: drop the checked records'
-    earlier anomalies (all rules of their table), then add this run's failing rows."""
-    errored = {o.rule_id for o in outcomes if o.error}
+def _drop_superseded_anomalies(cur, rule_set: RuleSet, batch_sql: dict[str, str]) -> None:
+    """dq.current_anomaly holds, per record and rule, the latest verdict. This run's verdicts replace
+    the earlier ones of every record it checks (all rules of the record's table): drop those first;
+    :func:`_insert_failed_rows` then adds this run's failing rows. Skipped for a table without
+    current anomalies (nothing to supersede, e.g. every first check of a table)."""
     for table, sql in batch_sql.items():
+        if not cur.execute(
+            "select exists (select from dq.current_anomaly where table_name = %s)", (table,)
+        ).fetchone()[0]:
+            continue
         if rule_set.scope_of(table) == "all":
             cur.execute("delete from dq.current_anomaly where table_name = %s", (table,))
         else:
@@ -275,21 +279,6 @@ def _update_current_anomalies(cur, rule_set: RuleSet, outcomes: list[RuleOutcome
                 f"where a.table_name = %s and a.row_key = b.{ROW_KEY}",
                 (table,),
             )
-    cur.execute(
-        """
-        insert into dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity,
-            table_name, row_key, value, message_zh, run_id)
-        select f.rule_id, %s, r.name_zh, r.family, r.severity, f.table_name, f.row_key, f.value, f.message_zh,
-            f.run_id
-        from dq.failed_row as f
-        inner join dq.rule as r on r.rule_id = f.rule_id and r.version = %s
-        where f.run_id = %s and not (f.rule_id = any(%s))
-        on conflict (table_name, row_key, rule_id) do update set
-            value = excluded.value, run_id = excluded.run_id, detected_at = excluded.detected_at,
-            rule_set_version = excluded.rule_set_version, severity = excluded.severity
-        """,
-        (rule_set.version, rule_set.version, run_id, sorted(errored)),
-    )
 
 
 def _upsert_rules(conn, rule_set: RuleSet) -> None:
@@ -507,22 +496,40 @@ def _domain_columns(rule: Rule) -> list[str]:
     return columns
 
 
-def _insert_failed_rows(cur, run_id: int, outcomes: list[RuleOutcome], rules: dict[str, Rule],
+def _insert_failed_rows(cur, run_id: int, version: str, outcomes: list[RuleOutcome], rules: dict[str, Rule],
                         batch_sql: dict[str, str]) -> None:
-    """All failing rows of every failing rule, set-based, without fetching them into Python.
+    """All failing rows of every failing rule into dq.failed_row and, in the same statement, into
+    dq.current_anomaly (after :func:`_drop_superseded_anomalies`); set-based, without fetching rows
+    into Python.
 
-    ``unexpected_where`` rules: one INSERT ... SELECT per table, a single scan of the batch that
-    lists per row the rules whose predicate holds, with the rule's value expression: the rule's
+    ``unexpected_where`` rules: one statement per table, a single scan of the batch that lists per
+    row the rules whose predicate holds, with the rule's value expression: the rule's
     ``unexpected_where`` and ``value`` from the catalogue, which is what the suite query GX counted
     was generated from (:func:`vaxdw.quality.suites.unexpected_rows_query`). Map expectations: the
     query GX gave for the rule. The rows inserted per rule must equal GX's count, else the rule
-    becomes an error.
+    becomes an error and its rows are taken out of dq.current_anomaly again (they stay in
+    dq.failed_row, as the record of what its query returned).
     """
     inserted: dict[str, int] = {}
     failing = [o for o in outcomes if o.failing_rows_sql]
 
     def lit(value) -> str:
         return Literal(value).as_string(cur)
+
+    def write(table: str, failing_rows: str, mine: list[Rule]) -> dict[str, int]:
+        """``failing_rows`` selects (rule_id, row_key, value, message_zh) of ``table``; insert them into
+        both tables with one statement (the second insert reads the first one's RETURNING)."""
+        described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
+        return dict(cur.execute(
+            f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
+            f"SELECT {int(run_id)}, f.rule_id, {lit(table)}, f.row_key, f.value, f.message_zh FROM ({failing_rows}) "
+            "AS f RETURNING rule_id, row_key, value, message_zh), "
+            "anomalies AS (INSERT INTO dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
+            f"table_name, row_key, value, message_zh, run_id) SELECT ins.rule_id, {lit(version)}, r.name_zh, r.family, "
+            f"r.severity, {lit(table)}, ins.row_key, ins.value, ins.message_zh, {int(run_id)} FROM ins "
+            f"INNER JOIN (VALUES {described}) AS r (rule_id, name_zh, family, severity) ON r.rule_id = ins.rule_id) "
+            "SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
+        ).fetchall())
 
     # No parameters below: the SQL text may contain '%' (LIKE patterns) and is sent as is.
     for table in dict.fromkeys(o.table_name for o in failing):
@@ -534,24 +541,24 @@ def _insert_failed_rows(cur, run_id: int, outcomes: list[RuleOutcome], rules: di
         flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in mine)
         values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in mine)
         messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in mine)
-        inserted.update(cur.execute(
-            f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
-            f"SELECT {int(run_id)}, f.dq_rule_id, {lit(table)}, f.{ROW_KEY}, CASE f.dq_rule_id {values} END, "
+        inserted.update(write(table, (
+            f"SELECT f.dq_rule_id AS rule_id, f.{ROW_KEY} AS row_key, CASE f.dq_rule_id {values} END AS value, "
             f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
             f"FROM ({batch_sql[table]}) AS b) AS f "
-            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id "
-            "RETURNING rule_id) SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
-        ).fetchall())
+            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id"
+        ), mine))
     for o in failing:
-        if rules[o.rule_id].kind != "expectation":
+        rule = rules[o.rule_id]
+        if rule.kind != "expectation":
             continue
-        literals = ", ".join(lit(v) for v in (int(run_id), o.rule_id, o.table_name, o.message_zh))
-        inserted[o.rule_id] = cur.execute(
-            f"INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
-            f"SELECT run_id, rule_id, table_name, r.{ROW_KEY}, r.{VALUE}, message_zh "
-            f"FROM ({o.failing_rows_sql}) AS r CROSS JOIN (VALUES ({literals})) AS c(run_id, rule_id, table_name, "
-            f"message_zh)"
-        ).rowcount
+        inserted.update(write(o.table_name, (
+            f"SELECT {lit(o.rule_id)} AS rule_id, r.{ROW_KEY} AS row_key, r.{VALUE} AS value, "
+            f"{lit(o.message_zh)} AS message_zh FROM ({o.failing_rows_sql}) AS r"
+        ), [rule]))
+    mismatched = []
     for o in failing:
         if inserted.get(o.rule_id, 0) != o.rows_failed:
             o.error = f"GX counted {o.rows_failed} failing rows, the rule's query returned {inserted.get(o.rule_id, 0)}"
+            mismatched.append(o.rule_id)
+    if mismatched:
+        cur.execute("delete from dq.current_anomaly where run_id = %s and rule_id = any(%s)", (run_id, mismatched))
