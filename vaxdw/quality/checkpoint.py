@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "vaxdw.marts.new_batch"
 # BASIC: GX counts the failing rows of every rule (map expectations: one aggregate query per
-# table; UnexpectedRowsExpectation: a count of the suite's query) and decides pass/fail, but
+# table; UnexpectedRowsCountExpectation: a count of the suite's query) and decides pass/fail, but
 # returns no rows. No sample values (partial_unexpected_count 0); instead, for map expectations,
 # the SQL query selecting the failing rows by key (return_unexpected_index_query), which
 # _insert_failed_rows runs server-side, like the suite queries of the other rules.
@@ -330,6 +330,8 @@ def _validate(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    import vaxdw.quality.gx_count_expectation  # noqa: F401 - the suites' type for unexpected_where rules
+
     seconds["gx_import"] = time.perf_counter() - clock
     clock = time.perf_counter()
     context = gx.get_context(mode="ephemeral")
@@ -464,7 +466,7 @@ def _outcome(rule: Rule, er, rows_checked: int, batch_sql: str) -> RuleOutcome:
             value = " || '; ' || ".join(f"'{c}=' || coalesce(q.{c}::text, '')" for c in columns)
         sql = f"SELECT q.{ROW_KEY}::text AS {ROW_KEY}, {value} AS {VALUE} FROM ({source}) AS q" if source else None
     else:
-        # UnexpectedRowsExpectation: observed_value is GX's count of the suite's query; the rows
+        # UnexpectedRowsCountExpectation: observed_value is GX's count of the suite's query; the rows
         # are that very query with {batch} replaced by the batch subquery GX used.
         failed = int(res.get("observed_value") or 0)
         sql = er.expectation_config.kwargs["unexpected_rows_query"].format(batch=f"({batch_sql}) AS subselect")

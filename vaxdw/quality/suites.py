@@ -6,8 +6,10 @@ differ from a fresh generation (so the JSON never drifts from ``rules.yaml``).
 
 Each expectation carries ``meta.rule_id`` so results map back to catalogue rules. A native
 rule becomes its GX expectation as written; an ``unexpected_where`` rule becomes an
-``UnexpectedRowsExpectation`` over the batch (``{batch}``) that selects ``dq_row_key`` (the
-table's key, added by the batch query, see :mod:`vaxdw.quality.checkpoint`) and ``dq_value``.
+``UnexpectedRowsCountExpectation`` (GX's ``UnexpectedRowsExpectation`` without its second, row-fetching
+query: :mod:`vaxdw.quality.gx_count_expectation`) over the batch (``{batch}``) that selects
+``dq_row_key`` (the table's key, added by the batch query, see :mod:`vaxdw.quality.checkpoint`) and
+``dq_value``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from vaxdw.settings import get_settings
 ROW_KEY = "dq_row_key"
 VALUE = "dq_value"
 GX_SEVERITY = {"error": "critical", "warn": "warning"}
+# vaxdw.quality.gx_count_expectation.UnexpectedRowsCountExpectation (registered when that module is imported)
+COUNT_EXPECTATION = "unexpected_rows_count_expectation"
 
 
 def suite_name(table: str) -> str:
@@ -58,7 +62,7 @@ def _expectation(rule_set: RuleSet, r: Rule) -> dict[str, Any]:
     if r.expectation_type:
         type_, kwargs = r.expectation_type, dict(r.expectation_kwargs or {})
     else:
-        type_, kwargs = "unexpected_rows_expectation", {"unexpected_rows_query": unexpected_rows_query(r)}
+        type_, kwargs = COUNT_EXPECTATION, {"unexpected_rows_query": unexpected_rows_query(r)}
     return {
         "type": type_,
         "kwargs": kwargs,
@@ -78,6 +82,8 @@ def _expectation(rule_set: RuleSet, r: Rule) -> dict[str, Any]:
 def build_suites(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
     """table -> suite JSON dict (GX 1.x ExpectationSuite format, without random ids)."""
     import great_expectations as gx
+
+    import vaxdw.quality.gx_count_expectation  # noqa: F401 - registers COUNT_EXPECTATION with GX
 
     out: dict[str, dict[str, Any]] = {}
     for table, key in rule_set.tables.items():
