@@ -206,3 +206,52 @@ def test_clean_and_empty_batches_pass(warehouse: PgParams) -> None:
     assert {o.rows_checked for o in clean.rules if o.table_name == "dim_recipients"} == {1}
     empty = run_checks(warehouse, [], data_docs=False)
     assert empty.status == "passed" and empty.load_ids == []
+
+
+def current_anomalies(wh: PgParams) -> dict[tuple[str, str], tuple]:
+    """(rule_id, row_key) -> (run_id, value, rule_set_version) of dq.current_anomaly."""
+    with connect(wh) as conn:
+        return {(rule, key): tuple(rest) for rule, key, *rest in conn.execute(
+            "select rule_id, row_key, run_id, value, rule_set_version from dq.current_anomaly")}
+
+
+def expected_current(*expected: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(rule, key) for keys_by_rule in expected for rule, keys in keys_by_rule.items() for key in keys}
+
+
+def test_current_anomalies_follow_the_latest_check_of_each_record(warehouse: PgParams) -> None:
+    """dq.current_anomaly (written in the same statements as dq.failed_row): a re-check keeps anomalies
+    found again (with the run that first found them), updates a changed value, drops what a record no
+    longer breaks, and leaves records outside the checked batch alone."""
+    first = run_checks(warehouse, [2], run_label="first", data_docs=False)
+    assert set(current_anomalies(warehouse)) == expected_current(EXPECTED_LOAD2)
+    load1 = run_checks(warehouse, [1], run_label="load 1", data_docs=False)
+    load1_keys = {"ID_CHECK_DIGIT": {"2"}, "VAX_AFTER_BIRTH": {"2"}}
+    assert set(current_anomalies(warehouse)) == expected_current(EXPECTED_LOAD2, load1_keys)
+
+    with connect(warehouse) as conn:  # fix recipient 12's ID and the entry time of dose 13; change 15's ID
+        conn.execute("update marts.dim_recipients set id_number = %s where recipient_id = 12", (good_id(12),))
+        conn.execute("update marts.fct_vaccinations set entered_at = vaccinated_at where vaccination_id = 13")
+        conn.execute("update marts.dim_recipients set id_number = %s where recipient_id = 15", (good_id(115, "2"),))
+    again = run_checks(warehouse, [2], run_label="re-check", data_docs=False)
+    assert all(o.error is None for o in again.rules), again.as_text()
+    expected = {rule: set(keys) for rule, keys in EXPECTED_LOAD2.items()}
+    expected["ID_CHECK_DIGIT"].discard("12")
+    expected["ENTRY_AFTER_VAX"].discard("13")
+    del expected["ENTRY_AFTER_VAX"]
+    current = current_anomalies(warehouse)
+    assert set(current) == expected_current(expected, load1_keys)
+    assert failed_keys(warehouse, again.run_id) == expected  # the run's own record of its failing rows
+    # found again: still the first run's anomaly; changed value: updated, first run kept; load 1 untouched
+    assert current[("ID_FORMAT", "13")][0] == first.run_id
+    assert current[("ID_SEX", "15")] == (first.run_id, f"{good_id(115, '2')} / 1", first.rule_set_version)
+    assert current[("ID_CHECK_DIGIT", "2")][0] == load1.run_id
+
+    # a repaired record queued for re-validation is re-checked alone (no load): its anomaly goes
+    with connect(warehouse) as conn:
+        conn.execute("update marts.dim_recipients set sex = '2' where recipient_id = 15")
+        conn.execute("insert into dq.recheck_queue (key_column, row_key) values ('recipient_id', '15')")
+    recheck = run_checks(warehouse, [], run_label="recheck", data_docs=False)
+    assert recheck.rechecked == 1
+    assert set(current_anomalies(warehouse)) == expected_current(
+        {rule: keys for rule, keys in expected.items() if rule != "ID_SEX"}, load1_keys)

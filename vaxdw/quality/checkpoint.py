@@ -46,7 +46,7 @@ CHECKPOINT_NAME = "vaxdw.marts.new_batch"
 # table; UnexpectedRowsCountExpectation: a count of the suite's query) and decides pass/fail, but
 # returns no rows. No sample values (partial_unexpected_count 0); instead, for map expectations,
 # the SQL query selecting the failing rows by key (return_unexpected_index_query), which
-# _insert_failed_rows runs server-side, like the suite queries of the other rules.
+# _write_failing_rows runs server-side, like the suite queries of the other rules.
 RESULT_FORMAT = {
     "result_format": "BASIC",
     "partial_unexpected_count": 0,
@@ -228,10 +228,7 @@ def _record(params: PgParams, run_id: int, rule_set: RuleSet, rules: tuple[Rule,
     with connect(params) as conn:
         with conn.cursor() as cur:
             clock = time.perf_counter()
-            _drop_superseded_anomalies(cur, rule_set, batch_sql)
-            seconds["superseded_anomalies"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            _insert_failed_rows(cur, run_id, rule_set.version, outcomes, {r.id: r for r in rules}, batch_sql)
+            _write_failing_rows(cur, run_id, rule_set, outcomes, {r.id: r for r in rules}, batch_sql)
             seconds["failed_rows"] = time.perf_counter() - clock
             status = _status(outcomes)
             cur.executemany(
@@ -259,26 +256,6 @@ def _status(outcomes: list[RuleOutcome]) -> str:
     if any(not o.success for o in outcomes):
         return "warned"
     return "passed"
-
-
-def _drop_superseded_anomalies(cur, rule_set: RuleSet, batch_sql: dict[str, str]) -> None:
-    """dq.current_anomaly holds, per record and rule, the latest verdict. This run's verdicts replace
-    the earlier ones of every record it checks (all rules of the record's table): drop those first;
-    :func:`_insert_failed_rows` then adds this run's failing rows. Skipped for a table without
-    current anomalies (nothing to supersede, e.g. every first check of a table)."""
-    for table, sql in batch_sql.items():
-        if not cur.execute(
-            "select exists (select from dq.current_anomaly where table_name = %s)", (table,)
-        ).fetchone()[0]:
-            continue
-        if rule_set.scope_of(table) == "all":
-            cur.execute("delete from dq.current_anomaly where table_name = %s", (table,))
-        else:
-            cur.execute(
-                f"delete from dq.current_anomaly as a using ({sql}) as b "  # noqa: S608 - built from identifiers
-                f"where a.table_name = %s and a.row_key = b.{ROW_KEY}",
-                (table,),
-            )
 
 
 def _upsert_rules(conn, rule_set: RuleSet) -> None:
@@ -498,19 +475,24 @@ def _domain_columns(rule: Rule) -> list[str]:
     return columns
 
 
-def _insert_failed_rows(cur, run_id: int, version: str, outcomes: list[RuleOutcome], rules: dict[str, Rule],
+def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[RuleOutcome], rules: dict[str, Rule],
                         batch_sql: dict[str, str]) -> None:
-    """All failing rows of every failing rule into dq.failed_row and, in the same statement, into
-    dq.current_anomaly (after :func:`_drop_superseded_anomalies`); set-based, without fetching rows
-    into Python.
+    """All failing rows of every failing rule into dq.failed_row, and dq.current_anomaly brought up to
+    date, with one statement per table; set-based, without fetching rows into Python.
 
-    ``unexpected_where`` rules: one statement per table, a single scan of the batch that lists per
-    row the rules whose predicate holds, with the rule's value expression: the rule's
-    ``unexpected_where`` and ``value`` from the catalogue, which is what the suite query GX counted
-    was generated from (:func:`vaxdw.quality.suites.unexpected_rows_query`). Map expectations: the
-    query GX gave for the rule. The rows inserted per rule must equal GX's count, else the rule
-    becomes an error and its rows are taken out of dq.current_anomaly again (they stay in
-    dq.failed_row, as the record of what its query returned).
+    The failing rows of a table: for its ``unexpected_where`` rules, a single scan of the batch that
+    lists per row the rules whose predicate holds, with the rule's value expression (the rule's
+    ``unexpected_where`` and ``value`` from the catalogue, which is what the suite query GX counted was
+    generated from, :func:`vaxdw.quality.suites.unexpected_rows_query`); for map expectations, the
+    query GX gave for the rule. The statement inserts them into dq.failed_row and, from that insert's
+    RETURNING, maintains dq.current_anomaly, the latest verdict per record and rule: anomalies not
+    there yet are added, those whose value, message or rule description changed are updated (an
+    anomaly found again keeps the run and time it was first found), and those of the records this run
+    checked that it did not find again are dropped (fixed records; rules in error give no verdict).
+
+    The rows inserted per rule must equal GX's count, else the rule becomes an error: its rows stay in
+    dq.failed_row (the record of what its query returned), its checked records leave
+    dq.current_anomaly.
     """
     inserted: dict[str, int] = {}
     failing = [o for o in outcomes if o.failing_rows_sql]
@@ -518,49 +500,91 @@ def _insert_failed_rows(cur, run_id: int, version: str, outcomes: list[RuleOutco
     def lit(value) -> str:
         return Literal(value).as_string(cur)
 
-    def write(table: str, failing_rows: str, mine: list[Rule]) -> dict[str, int]:
-        """``failing_rows`` selects (rule_id, row_key, value, message_zh) of ``table``; insert them into
-        both tables with one statement (the second insert reads the first one's RETURNING)."""
-        described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
-        return dict(cur.execute(
-            f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
-            f"SELECT {int(run_id)}, f.rule_id, {lit(table)}, f.row_key, f.value, f.message_zh FROM ({failing_rows}) "
-            "AS f RETURNING rule_id, row_key, value, message_zh), "
-            "anomalies AS (INSERT INTO dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
-            f"table_name, row_key, value, message_zh, run_id) SELECT ins.rule_id, {lit(version)}, r.name_zh, r.family, "
-            f"r.severity, {lit(table)}, ins.row_key, ins.value, ins.message_zh, {int(run_id)} FROM ins "
-            f"INNER JOIN (VALUES {described}) AS r (rule_id, name_zh, family, severity) ON r.rule_id = ins.rule_id) "
-            "SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
-        ).fetchall())
-
     # No parameters below: the SQL text may contain '%' (LIKE patterns) and is sent as is.
-    for table in dict.fromkeys(o.table_name for o in failing):
-        mine = [rules[o.rule_id] for o in failing if o.table_name == table and rules[o.rule_id].kind == "unexpected_where"]
-        if not mine:
+    for table, batch in batch_sql.items():
+        mine = [rules[o.rule_id] for o in failing if o.table_name == table]
+        earlier = cur.execute(
+            f"SELECT EXISTS (SELECT FROM dq.current_anomaly WHERE table_name = {lit(table)})"  # noqa: S608
+        ).fetchone()[0]
+        if not mine and not earlier:
             continue
-        # Per batch row, the ids of the rules it fails (their predicates, each evaluated once); then
-        # the value expression of the failed rule, evaluated for the failing rows only.
-        flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in mine)
-        values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in mine)
-        messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in mine)
-        inserted.update(write(table, (
-            f"SELECT f.dq_rule_id AS rule_id, f.{ROW_KEY} AS row_key, CASE f.dq_rule_id {values} END AS value, "
-            f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
-            f"FROM ({batch_sql[table]}) AS b) AS f "
-            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id"
-        ), mine))
-    for o in failing:
-        rule = rules[o.rule_id]
-        if rule.kind != "expectation":
-            continue
-        inserted.update(write(o.table_name, (
-            f"SELECT {lit(o.rule_id)} AS rule_id, r.{ROW_KEY} AS row_key, r.{VALUE} AS value, "
-            f"{lit(o.message_zh)} AS message_zh FROM ({o.failing_rows_sql}) AS r"
-        ), [rule]))
-    mismatched = []
+        checked = "" if rule_set.scope_of(table) == "all" else f"AND a.row_key IN (SELECT b.{ROW_KEY} FROM ({batch}) AS b)"
+        inserted.update(cur.execute(
+            _table_statement(lit, run_id, rule_set.version, table, _failing_rows(lit, table, mine, failing, batch),
+                             mine, checked if earlier else None)
+        ).fetchall())
     for o in failing:
         if inserted.get(o.rule_id, 0) != o.rows_failed:
             o.error = f"GX counted {o.rows_failed} failing rows, the rule's query returned {inserted.get(o.rule_id, 0)}"
-            mismatched.append(o.rule_id)
-    if mismatched:
-        cur.execute("delete from dq.current_anomaly where run_id = %s and rule_id = any(%s)", (run_id, mismatched))
+    errored = sorted(o.rule_id for o in outcomes if o.error)
+    for table, batch in batch_sql.items():
+        if any(rules[rule_id].table == table for rule_id in errored):
+            checked = "" if rule_set.scope_of(table) == "all" else f"AND a.row_key IN (SELECT b.{ROW_KEY} FROM ({batch}) AS b)"
+            cur.execute(
+                f"DELETE FROM dq.current_anomaly AS a WHERE a.table_name = {lit(table)} {checked} "  # noqa: S608
+                f"AND a.rule_id IN ({', '.join(lit(r) for r in errored)})"
+            )
+
+
+def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome], batch: str) -> str:
+    """SELECT (rule_id, row_key, value, message_zh) of the failing rows of ``table`` (the rules ``mine``)."""
+    parts = []
+    where_rules = [r for r in mine if r.kind == "unexpected_where"]
+    if where_rules:
+        # Per batch row, the ids of the rules it fails (their predicates, each evaluated once); then
+        # the value expression of the failed rule, evaluated for the failing rows only.
+        flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in where_rules)
+        values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in where_rules)
+        messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in where_rules)
+        parts.append(
+            f"SELECT f.dq_rule_id AS rule_id, f.{ROW_KEY} AS row_key, CASE f.dq_rule_id {values} END AS value, "
+            f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
+            f"FROM ({batch}) AS b) AS f "
+            f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id"
+        )
+    for o in failing:
+        if o.table_name == table and any(r.id == o.rule_id and r.kind == "expectation" for r in mine):
+            parts.append(
+                f"SELECT {lit(o.rule_id)} AS rule_id, r.{ROW_KEY}::text AS row_key, r.{VALUE}::text AS value, "
+                f"{lit(o.message_zh)} AS message_zh FROM ({o.failing_rows_sql}) AS r"
+            )
+    if not parts:  # nothing failed: the statement only drops the checked records' anomalies
+        return "SELECT NULL::text AS rule_id, NULL::text AS row_key, NULL::text AS value, NULL::text AS message_zh WHERE false"
+    return " UNION ALL ".join(f"({part})" for part in parts)
+
+
+def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule],
+                     checked: str | None) -> str:
+    """The statement of :func:`_write_failing_rows` for one table; returns (rule_id, rows inserted).
+    ``checked``: the condition on ``a.row_key`` selecting the records this run checked, or None when
+    the table had no anomalies before this run (nothing to drop)."""
+    table_lit, version_lit, run = lit(table), lit(version), int(run_id)
+    described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
+    if not described:
+        described = "(NULL::text, NULL::text, NULL::text, NULL::text)"
+    same = f"a.table_name = {table_lit} AND a.row_key = f.row_key AND a.rule_id = f.rule_id"
+    # The CTEs see the table as it was before the statement, so they touch disjoint anomalies: found
+    # again and changed (UPDATE), new (INSERT), checked and not found again (DELETE).
+    dropped = "" if checked is None else (
+        f", dropped AS (DELETE FROM dq.current_anomaly AS a WHERE a.table_name = {table_lit} {checked} "
+        "AND NOT EXISTS (SELECT FROM ins AS f WHERE f.rule_id = a.rule_id AND f.row_key = a.row_key))"
+    )
+    return (
+        f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
+        f"SELECT {run}, f.rule_id, {table_lit}, f.row_key, f.value, f.message_zh FROM ({failing_rows}) AS f "
+        "RETURNING rule_id, row_key, value, message_zh), "
+        "found AS (SELECT ins.rule_id, ins.row_key, ins.value, ins.message_zh, r.name_zh, r.family, r.severity "
+        f"FROM ins INNER JOIN (VALUES {described}) AS r (rule_id, name_zh, family, severity) "
+        "ON r.rule_id = ins.rule_id), "
+        f"changed AS (UPDATE dq.current_anomaly AS a SET rule_set_version = {version_lit}, rule_name_zh = f.name_zh, "
+        "family = f.family, severity = f.severity, value = f.value, message_zh = f.message_zh "
+        f"FROM found AS f WHERE {same} "
+        "AND (a.rule_set_version, a.rule_name_zh, a.family, a.severity, a.value, a.message_zh) "
+        f"IS DISTINCT FROM ({version_lit}, f.name_zh, f.family, f.severity, f.value, f.message_zh)), "
+        "added AS (INSERT INTO dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
+        f"table_name, row_key, value, message_zh, run_id) SELECT f.rule_id, {version_lit}, f.name_zh, f.family, "
+        f"f.severity, {table_lit}, f.row_key, f.value, f.message_zh, {run} FROM found AS f "
+        f"WHERE NOT EXISTS (SELECT FROM dq.current_anomaly AS a WHERE {same}))"
+        f"{dropped} "
+        "SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
+    )

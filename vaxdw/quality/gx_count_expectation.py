@@ -5,7 +5,7 @@ query returns (``unexpected_rows_query.row_count``, which decides success and is
 and the rows themselves (``unexpected_rows_query.table``: the query runs a second time and every
 failing row is sent to the client, of which 200 are kept for result format COMPLETE). A check run
 asks for result format BASIC, which never shows those rows, and writes all failing rows server-side
-(:func:`vaxdw.quality.checkpoint._insert_failed_rows`), so the second execution was pure cost: a
+(:func:`vaxdw.quality.checkpoint._write_failing_rows`), so the second execution was pure cost: a
 second scan of the batch per rule (measured by ``bench/quality_checkpoint.py``).
 
 ``UnexpectedRowsCountExpectation`` is that expectation with the count as its only metric; its query,

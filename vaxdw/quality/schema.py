@@ -84,7 +84,6 @@ create table if not exists dq.failed_row (
     value text,
     message_zh text not null
 );
-create index if not exists failed_row_run_rule_idx on dq.failed_row (run_id, rule_id);
 alter table dq.rule add column if not exists family text not null default 'id';
 alter table dq.rule add column if not exists status text not null default 'active';
 alter table dq.rule add column if not exists scope text not null default 'batch';
@@ -103,10 +102,15 @@ create index if not exists recheck_queue_open_idx on dq.recheck_queue (run_id, k
 -- A check run writes its failing rows in bulk (hundreds of thousands for a large faulty batch): the
 -- run id is checked once per statement (a statement trigger over the inserted rows) rather than by a
 -- row-by-row foreign key, which cost more than the insert itself. Runs are never deleted (dq.check_result
--- keeps its foreign key, so a run with results cannot be). No index by row key: every reader of
--- dq.failed_row selects by run (and rule); per record, dq.current_anomaly is the table to read.
+-- keeps its foreign key, so a run with results cannot be). No index by table and row key: every reader
+-- of dq.failed_row selects by run (and rule); per record, dq.current_anomaly is the table to read.
 alter table dq.failed_row drop constraint if exists failed_row_run_id_fkey;
 drop index if exists dq.failed_row_key_idx;
+-- By run and rule (the readers), and the row key: a check run drops the current anomalies of the records
+-- it checked that it did not find again, probing this index per anomaly (statistics of the rows just
+-- written are not there yet, so the planner probes rather than hashes).
+drop index if exists dq.failed_row_run_rule_idx;
+create index if not exists failed_row_run_rule_key_idx on dq.failed_row (run_id, rule_id, row_key);
 create or replace function dq.failed_row_run_exists() returns trigger
 language plpgsql as $fn$
 begin
