@@ -508,10 +508,10 @@ def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[Rule
         ).fetchone()[0]
         if not mine and not earlier:
             continue
-        checked = "" if rule_set.scope_of(table) == "all" else f"AND a.row_key IN (SELECT b.{ROW_KEY} FROM ({batch}) AS b)"
+        checked = None if rule_set.scope_of(table) == "all" else batch
         inserted.update(cur.execute(
             _table_statement(lit, run_id, rule_set.version, table, _failing_rows(lit, table, mine, failing, batch),
-                             mine, checked if earlier else None)
+                             mine, drop_checked=earlier, checked_batch=checked)
         ).fetchall())
     for o in failing:
         if inserted.get(o.rule_id, 0) != o.rows_failed:
@@ -553,11 +553,12 @@ def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome],
     return " UNION ALL ".join(f"({part})" for part in parts)
 
 
-def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule],
-                     checked: str | None) -> str:
+def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule], *,
+                     drop_checked: bool, checked_batch: str | None) -> str:
     """The statement of :func:`_write_failing_rows` for one table; returns (rule_id, rows inserted).
-    ``checked``: the condition on ``a.row_key`` selecting the records this run checked, or None when
-    the table had no anomalies before this run (nothing to drop)."""
+    ``drop_checked``: drop the anomalies of checked records not found again (false when the table had
+    none before this run); the checked records are ``checked_batch`` (the batch query), or the whole
+    table when None (scope ``all``)."""
     table_lit, version_lit, run = lit(table), lit(version), int(run_id)
     described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
     if not described:
@@ -565,8 +566,13 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
     same = f"a.table_name = {table_lit} AND a.row_key = f.row_key AND a.rule_id = f.rule_id"
     # The CTEs see the table as it was before the statement, so they touch disjoint anomalies: found
     # again and changed (UPDATE), new (INSERT), checked and not found again (DELETE).
-    dropped = "" if checked is None else (
-        f", dropped AS (DELETE FROM dq.current_anomaly AS a WHERE a.table_name = {table_lit} {checked} "
+    # Dropped: a join with the batch rather than "row_key IN (batch)", so that the planner can first
+    # anti-join the table's anomalies with this run's rows (few or none left on a re-check) and then
+    # probe them with the batch scan, instead of making the batch's keys unique.
+    using, in_batch = ("", "") if checked_batch is None else (
+        f"USING ({checked_batch}) AS b ", f"AND a.row_key = b.{ROW_KEY} ")
+    dropped = "" if not drop_checked else (
+        f", dropped AS (DELETE FROM dq.current_anomaly AS a {using}WHERE a.table_name = {table_lit} {in_batch}"
         "AND NOT EXISTS (SELECT FROM ins AS f WHERE f.rule_id = a.rule_id AND f.row_key = a.row_key))"
     )
     return (
