@@ -531,15 +531,17 @@ def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome],
     parts = []
     where_rules = [r for r in mine if r.kind == "unexpected_where"]
     if where_rules:
-        # Per batch row, the ids of the rules it fails (their predicates, each evaluated once); then
-        # the value expression of the failed rule, evaluated for the failing rows only.
+        # The batch rows that fail any rule (a row whose predicates are all false or NULL fails none)
+        # and, per such row, the ids of the rules it fails; then the value expression of the failed
+        # rule, evaluated for the failing rows only.
+        fails_any = " OR ".join(f"({r.unexpected_where})" for r in where_rules)
         flags = ", ".join(f"CASE WHEN {r.unexpected_where} THEN {lit(r.id)} END" for r in where_rules)
         values = " ".join(f"WHEN {lit(r.id)} THEN ({r.value})::text" for r in where_rules)
         messages = ", ".join(f"({lit(r.id)}, {lit(r.message_zh)})" for r in where_rules)
         parts.append(
             f"SELECT f.dq_rule_id AS rule_id, f.{ROW_KEY} AS row_key, CASE f.dq_rule_id {values} END AS value, "
             f"m.message_zh FROM (SELECT b.*, unnest(array_remove(ARRAY[{flags}], NULL)) AS dq_rule_id "
-            f"FROM ({batch}) AS b) AS f "
+            f"FROM ({batch}) AS b WHERE {fails_any}) AS f "
             f"INNER JOIN (VALUES {messages}) AS m (rule_id, message_zh) ON m.rule_id = f.dq_rule_id"
         )
     for o in failing:
