@@ -558,41 +558,51 @@ def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome],
 def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule], *,
                      drop_checked: bool, checked_batch: str | None) -> str:
     """The statement of :func:`_write_failing_rows` for one table; returns (rule_id, rows inserted).
-    ``drop_checked``: drop the anomalies of checked records not found again (false when the table had
-    none before this run); the checked records are ``checked_batch`` (the batch query), or the whole
-    table when None (scope ``all``)."""
+
+    ``drop_checked`` false (the table had no anomalies before this run): every failing row is a new
+    anomaly. Otherwise one full join of this run's failing rows with the table's anomalies gives the
+    difference: failing rows without an anomaly (added), anomalies found again with another value,
+    message or rule description (updated), anomalies not found again (dropped if their record is in
+    ``checked_batch``, the batch query; any record when None, scope ``all``). A full join is planned
+    as a hash or merge join whatever the row estimates (the rows just inserted have no statistics).
+    """
     table_lit, version_lit, run = lit(table), lit(version), int(run_id)
     described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
     if not described:
         described = "(NULL::text, NULL::text, NULL::text, NULL::text)"
-    same = f"a.table_name = {table_lit} AND a.row_key = f.row_key AND a.rule_id = f.rule_id"
-    # The CTEs see the table as it was before the statement, so they touch disjoint anomalies: found
-    # again and changed (UPDATE), new (INSERT), checked and not found again (DELETE).
-    # Dropped: a join with the batch rather than "row_key IN (batch)", so that the planner can first
-    # anti-join the table's anomalies with this run's rows (few or none left on a re-check) and then
-    # probe them with the batch scan, instead of making the batch's keys unique.
-    using, in_batch = ("", "") if checked_batch is None else (
-        f"USING ({checked_batch}) AS b ", f"AND a.row_key = b.{ROW_KEY} ")
-    dropped = "" if not drop_checked else (
-        f", dropped AS (DELETE FROM dq.current_anomaly AS a {using}WHERE a.table_name = {table_lit} {in_batch}"
-        "AND NOT EXISTS (SELECT FROM ins AS f WHERE f.rule_id = a.rule_id AND f.row_key = a.row_key))"
-    )
-    return (
+    columns = "rule_id, rule_set_version, rule_name_zh, family, severity, table_name, row_key, value, message_zh, run_id"
+    head = (
         f"WITH ins AS (INSERT INTO dq.failed_row (run_id, rule_id, table_name, row_key, value, message_zh) "  # noqa: S608
         f"SELECT {run}, f.rule_id, {table_lit}, f.row_key, f.value, f.message_zh FROM ({failing_rows}) AS f "
         "RETURNING rule_id, row_key, value, message_zh), "
         "found AS (SELECT ins.rule_id, ins.row_key, ins.value, ins.message_zh, r.name_zh, r.family, r.severity "
         f"FROM ins INNER JOIN (VALUES {described}) AS r (rule_id, name_zh, family, severity) "
         "ON r.rule_id = ins.rule_id), "
-        f"changed AS (UPDATE dq.current_anomaly AS a SET rule_set_version = {version_lit}, rule_name_zh = f.name_zh, "
-        "family = f.family, severity = f.severity, value = f.value, message_zh = f.message_zh "
-        f"FROM found AS f WHERE {same} "
-        "AND (a.rule_set_version, a.rule_name_zh, a.family, a.severity, a.value, a.message_zh) "
-        f"IS DISTINCT FROM ({version_lit}, f.name_zh, f.family, f.severity, f.value, f.message_zh)), "
-        "added AS (INSERT INTO dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
-        f"table_name, row_key, value, message_zh, run_id) SELECT f.rule_id, {version_lit}, f.name_zh, f.family, "
-        f"f.severity, {table_lit}, f.row_key, f.value, f.message_zh, {run} FROM found AS f "
-        f"WHERE NOT EXISTS (SELECT FROM dq.current_anomaly AS a WHERE {same}))"
-        f"{dropped} "
-        "SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
     )
+    tail = "SELECT rule_id, count(*) FROM ins GROUP BY rule_id"
+    if not drop_checked:
+        return head + (
+            f"added AS (INSERT INTO dq.current_anomaly ({columns}) SELECT f.rule_id, {version_lit}, f.name_zh, "
+            f"f.family, f.severity, {table_lit}, f.row_key, f.value, f.message_zh, {run} FROM found AS f) "
+        ) + tail
+    using, in_batch = ("", "") if checked_batch is None else (
+        f", ({checked_batch}) AS b", f" AND b.{ROW_KEY} = d.anomaly_key")
+    # The CTEs see the anomalies as they were before the statement and touch disjoint rows of them.
+    return head + (
+        "diff AS MATERIALIZED (SELECT f.rule_id, f.row_key, f.value, f.message_zh, f.name_zh, f.family, "
+        "f.severity, a.anomaly, a.row_key AS anomaly_key FROM found AS f FULL JOIN ("
+        "SELECT ctid AS anomaly, rule_id, row_key, rule_set_version, rule_name_zh, family, severity, value, "
+        f"message_zh FROM dq.current_anomaly WHERE table_name = {table_lit}) AS a "
+        "ON a.row_key = f.row_key AND a.rule_id = f.rule_id "
+        "WHERE f.row_key IS NULL OR a.row_key IS NULL "
+        "OR (a.rule_set_version, a.rule_name_zh, a.family, a.severity, a.value, a.message_zh) "
+        f"IS DISTINCT FROM ({version_lit}, f.name_zh, f.family, f.severity, f.value, f.message_zh)), "
+        f"changed AS (UPDATE dq.current_anomaly AS a SET rule_set_version = {version_lit}, rule_name_zh = d.name_zh, "
+        "family = d.family, severity = d.severity, value = d.value, message_zh = d.message_zh FROM diff AS d "
+        "WHERE d.row_key IS NOT NULL AND d.anomaly_key IS NOT NULL AND a.ctid = d.anomaly), "
+        f"added AS (INSERT INTO dq.current_anomaly ({columns}) SELECT d.rule_id, {version_lit}, d.name_zh, "
+        f"d.family, d.severity, {table_lit}, d.row_key, d.value, d.message_zh, {run} FROM diff AS d "
+        "WHERE d.anomaly_key IS NULL), "
+        f"dropped AS (DELETE FROM dq.current_anomaly AS a USING diff AS d{using} "
+        f"WHERE d.row_key IS NULL AND a.ctid = d.anomaly{in_batch}) "
+    ) + tail
