@@ -17,9 +17,12 @@ dose the generator did not deduct from its clinic's stock; expected = the unit �
 that exist in chk_unit_stock_use. Collateral: keys of doses carrying another injected fault that moves
 the dose to another key or out of the warehouse (unknown vaccine code, batch number blanked — its old
 number is in the manifest detail —, unparseable expiry date → quarantined, ...). A missing deduction
-in a multi-dose vial can in principle be absorbed by an opened vial (the mart counts opened-vial
-wastage as consistent) and shows as missed: on the small province (seed 11) 5 of 367, all BCG batches
-with 2 doses given from one opened 5-dose vial.
+of a multi-dose vial can hide in the batch total behind other days' opened-vial wastage (on the small
+province, seed 20240101: 5 of 367 BCG batches, each with two doses on two days and one 5-dose vial, one
+day without OUT_USE); chk_unit_stock_use therefore also reconciles each day for the vaccines whose opened
+vials are discarded after the session (var dq_session_discard_vaccine_codes, default BCG). The generator
+records the fault only where it changes the stock record (a dose covered by a vial opened for the same
+day's other doses leaves the record as a correct deduction would).
 """
 
 from __future__ import annotations

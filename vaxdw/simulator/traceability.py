@@ -174,8 +174,9 @@ class TraceabilityExtension:
         dose left out of its day's deduction changes that record only if the day then needs fewer vials.
         When a vial opened for the day's other doses covers it (BCG 5 人份, bOPV 10 人份, not used up), the
         stock record is exactly that of a correct deduction and nothing in the data could show the fault:
-        such doses are deducted as usual and not recorded as faults (on the small province, seed 11, these
-        were 5 BCG doses, each the second dose of a day from a vial opened for the first).
+        such doses are deducted as usual and not recorded as faults. (A dose that was its day's only dose
+        of the batch leaves the day without OUT_USE: a real fault, which the batch total may hide behind
+        other days' open-vial wastage; DOSES_VS_STOCK finds it per session, chk_unit_stock_use.)
         """
         for key, days in self.undeducted.items():
             per_unit = MULTI_DOSE.get(key[1], (1, "支"))[0]
