@@ -21,7 +21,6 @@ TEST_STAFF = replace(
     STAFF,
     requires=("testsrc.staff",),
     gate_table=None,
-    max_load_sql="select max(_load_id) from testsrc.staff",
     changed_sql="""
         select staff_id::text, _load_id, jsonb_build_object(
             'staff_id', staff_id::text, 'unit_id', unit_id, 'name', staff_name, 'id_number', id_number,
