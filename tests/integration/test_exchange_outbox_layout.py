@@ -92,6 +92,10 @@ def test_payload_is_written_once_and_status_changes_leave_it_alone(world):
 
 def test_old_layout_is_migrated_and_keeps_every_guarantee(world):
     warehouse, server = world
+    # two changed records enqueued but not sent yet when the warehouse is upgraded
+    rng = random.Random(9)
+    upsert_staff(warehouse, [(*staff_row(i, rng)[:2], f"改名{i}", *staff_row(i, rng)[3:]) for i in (2, 3)])
+    assert outbox.enqueue_changes(warehouse, TEST_STAFF).enqueued == 2
     with connect(warehouse) as conn:
         before = conn.execute("""
             select item.item_id, item.status, item.content_hash, p.payload
@@ -115,16 +119,16 @@ def test_old_layout_is_migrated_and_keeps_every_guarantee(world):
         """).fetchall()
         held = conn.execute("select record_key, payload from exchange.held_back").fetchall()
         assert conn.execute("select count(*) from exchange.upload_feedback").fetchone()[0] == feedback
+        unsized = conn.execute("select count(*) from exchange.upload_item where payload_bytes is null").fetchone()[0]
         ensure_schema(conn)  # a second call finds the new layout and changes nothing
     assert [(r[0], r[2], r[3]) for r in after] == [(r[0], r[2], r[3]) for r in before]
     assert len(held) == 1 and held[0][1]["staff_id"] == held[0][0]
+    assert unsized == len(before)  # migrated items: batch sizing reads the payload row
     with connect(warehouse) as conn:
         conn.execute("update exchange.upload_item set status = %s, hold_reason = null where item_id = %s",
                      (before[-1][1], before[-1][0]))
         assert conn.execute("select * from exchange.reconciliation order by 1, 2, 3").fetchall() == recon
-    # after the migration: changes go out as updates with the next version, nothing twice, all balanced
-    rng = random.Random(9)
-    upsert_staff(warehouse, [(*staff_row(i, rng)[:2], f"改名{i}", *staff_row(i, rng)[3:]) for i in (2, 3)])
+    # after the migration: the queued changes go out (sized from their payload rows), nothing twice, balanced
     changed = _run(warehouse, server.url)
     assert changed.items_sent == 2 and changed.accepted == 2
     check_invariants(warehouse, server.url)

@@ -439,8 +439,10 @@ def _collect(futures, claimed: int, failure: BaseException | None) -> tuple[int,
 def _record_sizes(conn: psycopg.Connection, ids: list[int]) -> dict[int, int]:
     """Bytes each item adds to a request body (its payload text plus the record envelope)."""
     return dict(conn.execute("""
-        select item_id, coalesce(payload_bytes, 0) + octet_length(record_id) + octet_length(idempotency_key) + 80
-        from exchange.upload_item where item_id = any(%s::bigint[])
+        select item_id, octet_length(record_id) + octet_length(idempotency_key) + 80 + coalesce(
+            payload_bytes,  -- null on items migrated from the layout before 2026-11-27
+            (select octet_length(payload::text) from exchange.upload_payload where upload_payload.item_id = item.item_id))
+        from exchange.upload_item as item where item_id = any(%s::bigint[])
     """, (ids,)).fetchall())
 
 

@@ -25,7 +25,7 @@ create table if not exists exchange.upload_item (
     idempotency_key text not null unique,
     version integer not null,             -- per record, increasing
     content_hash text not null,           -- md5 of the payload text
-    payload_bytes integer,                -- octet length of the payload text (batch sizing without reading it)
+    payload_bytes integer,                -- octet length of the payload text (null: migrated, see below)
     source_load_id bigint,
     status text not null check (status in ('held_back', 'queued', 'superseded', 'in_flight',
                                            'accepted', 'rejected')),
@@ -250,12 +250,13 @@ where item.status = 'held_back';
 # Warehouses created before 2026-11-27 kept the payload in exchange.upload_item (issue 7: every status change
 # copied it; 12 GB of a 19 GB demo warehouse). Moved to exchange.upload_payload, then the table is rewritten
 # (CLUSTER, allowed in a transaction unlike VACUUM FULL) so the dropped column's space is returned at once.
+# payload_bytes stays null on migrated items (an update would copy every old row once more before the
+# rewrite); batch sizing reads such an item's size from its payload row (outbox._record_sizes).
 _MIGRATE_PAYLOAD = """
 drop view if exists exchange.held_back;
 insert into exchange.upload_payload (item_id, payload)
 select item_id, payload from exchange.upload_item
 on conflict (item_id) do nothing;
-update exchange.upload_item set payload_bytes = octet_length(payload::text) where payload_bytes is null;
 alter table exchange.upload_item drop column payload;
 cluster exchange.upload_item using upload_item_pkey;
 """
