@@ -14,6 +14,10 @@ process (as in ``vaxdw demo``, where the DAG runs in an ``airflow dags test`` pr
 - ``send``: ``outbox.send_pending`` (claim, POST, per-record feedback) with the configured batch size and
   concurrency, no faults.
 
+After the upload (each item written once and updated twice: in flight, then accepted/rejected) the size of
+every ``exchange.upload_*`` table is recorded (``pg_total_relation_size``: heap, TOAST and indexes; issue 7
+measured the payload kept in the status row at 12 GB of a 19 GB demo warehouse).
+
 Reports records/s of the whole upload (enqueue + send) and of the copy-out, and their ratio; checks that every
 record got feedback, the reconciliation balances and the remote created nothing twice. Writes
 ``bench/results/exchange_upload.json`` and appends to ``bench/results/history.jsonl``. The machines are
@@ -92,6 +96,7 @@ def run_scale(scale: str, limits: Limits) -> dict:
             stop.set()
             proc.join(timeout=30)
     recon = outbox.reconciliation(warehouse)
+    sizes = table_sizes(warehouse)
     balanced = all(r["sent"] == r["accepted"] + r["rejected"] + r["in_flight"] and r["status_mismatches"] == 0
                    for r in recon)
     assert enqueued.enqueued == records and sent.accepted + sent.rejected == records, (enqueued, sent)
@@ -114,7 +119,22 @@ def run_scale(scale: str, limits: Limits) -> dict:
         "ratio": round(upload_rate / copy_rate, 4),
         "reconciliation_balances": balanced,
         "remote_duplicate_creates": remote["duplicate_creates"],
+        "table_bytes": sizes,
+        "table_bytes_total": sum(sizes.values()),
     }
+
+
+def table_sizes(warehouse) -> dict[str, int]:
+    """pg_total_relation_size (heap + TOAST + indexes) of each ``exchange.upload_*`` table, after a vacuum so
+    the figure is what the upload leaves on disk, not what autovacuum happened to reach yet."""
+    with connect(warehouse, autocommit=True) as conn:
+        names = [row[0] for row in conn.execute(
+            "select relname from pg_class where relnamespace = 'exchange'::regnamespace and relkind = 'r' "
+            "and relname like 'upload%' order by relname")]
+        for name in names:
+            conn.execute(f"vacuum exchange.{name}")
+        return {f"exchange.{name}": conn.execute("select pg_total_relation_size(%s)",
+                                                 (f"exchange.{name}",)).fetchone()[0] for name in names}
 
 
 def main() -> None:
@@ -143,7 +163,7 @@ def main() -> None:
         print(f"{run['scale']}: {run['records']:,} records uploaded in {run['seconds']['upload']} s "
               f"(enqueue {run['seconds']['enqueue']} s, send {run['seconds']['send']} s, {run['batches']} batches): "
               f"{run['upload_records_per_s']:,} records/s; COPY-out {run['copy_out_records_per_s']:,} records/s; "
-              f"ratio {run['ratio']}")
+              f"ratio {run['ratio']}; exchange.upload_* tables {run['table_bytes_total'] / 2**20:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,13 @@ connection.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import psycopg
@@ -65,11 +68,51 @@ def parse_url(url: str) -> PgParams:
     )
 
 
+# pgserver's list of the processes holding the server (pgdata/.handle_pids.json), rewritten in place on every
+# start and exit: a crash mid-write (a full disk) leaves it empty or cut off, and pgserver then fails with a
+# bare JSONDecodeError on every later start.
+HANDLE_PIDS_FILE = ".handle_pids.json"
+
+
+def repair_handle_pids(pgdata: Path) -> bool:
+    """Reset an empty or unreadable ``.handle_pids.json`` to an empty list; True when it was reset.
+
+    The list only decides which exiting process stops a server started with a cleanup mode; ours run with
+    none, so the pids lost with the file do not matter. Taken under pgserver's own inter-process lock, so a
+    file another process is writing at that moment is not mistaken for a corrupt one."""
+    path = pgdata / HANDLE_PIDS_FILE
+    if not path.exists():
+        return False
+    from pgserver.postgres_server import PostgresServer
+
+    with PostgresServer._lock:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            text, problem = "", f"unreadable ({exc})"
+        else:
+            try:
+                values = json.loads(text)
+            except ValueError as exc:
+                problem = "empty" if not text.strip() else f"not valid JSON ({exc})"
+            else:
+                if isinstance(values, list) and all(isinstance(v, int) for v in values):
+                    return False
+                problem = "not a list of process ids"
+        log.warning("embedded PostgreSQL: %s is %s, content %r, left by a crash (e.g. a full disk); "
+                    "resetting it to an empty list so the server can start", path, problem, text[:80])
+        tmp = path.with_name(HANDLE_PIDS_FILE + ".tmp")
+        tmp.write_text("[]", encoding="utf-8")
+        os.replace(tmp, path)
+    return True
+
+
 def start_embedded(settings: Settings) -> PgParams:
     """Start (or reuse) the embedded server; return parameters for its ``postgres`` db."""
     import pgserver
 
     settings.pgdata_dir.mkdir(parents=True, exist_ok=True)
+    repair_handle_pids(settings.pgdata_dir)
     server = pgserver.get_server(str(settings.pgdata_dir), cleanup_mode=None)
     return parse_url(server.get_uri())
 

@@ -21,7 +21,6 @@ TEST_STAFF = replace(
     STAFF,
     requires=("testsrc.staff",),
     gate_table=None,
-    max_load_sql="select max(_load_id) from testsrc.staff",
     changed_sql="""
         select staff_id::text, _load_id, jsonb_build_object(
             'staff_id', staff_id::text, 'unit_id', unit_id, 'name', staff_name, 'id_number', id_number,
@@ -90,9 +89,18 @@ def check_invariants(warehouse: PgParams, url: str, category: Category = TEST_ST
         source = {str(k) for (k,) in conn.execute("select staff_id from testsrc.staff")}
         items = conn.execute("""
             select record_key, record_id, idempotency_key, version, status, payload, error_code
-            from exchange.upload_item where target = %s and category = %s order by record_key, version
+            from exchange.upload_item as item
+            inner join exchange.upload_payload using (item_id)
+            where target = %s and category = %s order by record_key, version
         """, (category.target, category.name)).fetchall()
         recon = conn.execute("select * from exchange.reconciliation where category = %s", (category.name,)).fetchall()
+        # every item has its payload row (insert-only, exactly the content the hash and size were taken from)
+        payload_mismatches = conn.execute("""
+            select count(*) from exchange.upload_item as item
+            left join exchange.upload_payload using (item_id)
+            where payload is null or item.content_hash <> md5(payload::text)
+               or item.payload_bytes <> octet_length(payload::text)
+        """).fetchone()[0]
         feedback_dupes = conn.execute(
             "select count(*) from (select item_id from exchange.upload_feedback group by item_id "
             "having count(distinct status) > 1) as conflicting").fetchone()[0]
@@ -108,6 +116,7 @@ def check_invariants(warehouse: PgParams, url: str, category: Category = TEST_ST
             assert ikey not in idem, f"{ikey} reached the remote but is not marked as sent"
     assert source == set(latest), "a source record has no upload item (lost)"
     assert feedback_dupes == 0
+    assert payload_mismatches == 0, "an item without its payload row, or a payload that is not what was hashed"
     for row in recon:
         _, _, _, sent, accepted, rejected, in_flight, mismatches = row
         assert sent == accepted + rejected + in_flight and mismatches == 0, row

@@ -1,9 +1,11 @@
 """What is uploaded where: one :class:`Category` per record type (docs/exchange.md §4).
 
-Each category names the warehouse relation it reads, the key, the payload (our interface fields, built in
-SQL as JSON) and the quality table whose blocking failures hold records back. ``changed_sql`` returns
-``record_key, load_id, payload`` for rows whose ``_load_id`` is above the watermark (``%(wm)s``); an
-unchanged payload is never enqueued again (content hash), so a category without load ids can scan all rows.
+Each category names the warehouse relation it reads (``requires[0]``), the key, the payload (our interface
+fields, built in SQL as JSON) and the quality table whose blocking failures hold records back.
+``changed_sql`` returns ``record_key, load_id, payload`` for rows whose ``_load_id`` is above the watermark
+(``%(wm)s``), and the watermark moves to the relation's highest ``_load_id`` (``max_load_sql``). An unchanged
+payload is never enqueued again (content hash), so a category without load ids (``load_ids=False``) scans all
+rows and keeps no watermark.
 
 Stock documents (``marts.fct_stock_movements``, one row per document line) and cold-chain equipment
 (``marts.dim_cold_chain_equipment``) come from the traceability marts; the categories switch on by
@@ -27,104 +29,94 @@ class Category:
     name: str
     target: str
     title_zh: str
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # the relation read first; the category is disabled until all exist
     changed_sql: str
-    max_load_sql: str | None
     gate_table: str | None = None
+    load_ids: bool = True  # requires[0] has _load_id, the watermark's column
 
     @property
     def remote_path(self) -> str:
         return f"/api/v1/upload/{self.name}"
+
+    @property
+    def max_load_sql(self) -> str | None:
+        """Where the watermark moves after enqueueing (None: no load ids, every row is compared by content)."""
+        return f"select max(_load_id) from {self.requires[0]}" if self.load_ids else None
 
 
 def _ts(column: str) -> str:
     return f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
 
 
-RECIPIENT = Category(
-    name="recipient",
-    target=NIIS,
-    title_zh="受种者档案",
-    requires=("staging.stg_ops__recipient",),
-    gate_table="dim_recipients",
-    max_load_sql="select max(_load_id) from staging.stg_ops__recipient",
-    changed_sql=f"""
-        select recipient_id::text, _load_id, jsonb_build_object(
-            'recipient_id', recipient_id::text,
-            'name', recipient_name,
-            'sex', sex,
-            'birth_time', {_ts('birth_at')},
-            'id_number', id_number,
-            'mother_name', mother_name,
-            'mother_hbsag', mother_hbsag,
-            'household_township', household_township_code,
-            'residence_township', residence_township_code,
-            'is_local', is_local,
-            'managing_unit', managing_unit_id,
-            'register_status', {REGISTER_STATUS_FOR_UPLOAD},
-            'is_deleted', is_deleted,
-            'created_at', {_ts('created_at')},
-            'updated_at', {_ts('updated_at')}
+def _record_per_row(name: str, title_zh: str, relation: str, key: str, fields: dict[str, str],
+                    gate_table: str) -> Category:
+    """A national-system category with one record per row of a relation with load ids: ``fields`` maps each
+    interface field (docs/exchange.md §4) to its SQL expression over the relation."""
+    payload = ",\n            ".join(f"'{field}', {expression}" for field, expression in fields.items())
+    return Category(
+        name=name,
+        target=NIIS,
+        title_zh=title_zh,
+        requires=(relation,),
+        gate_table=gate_table,
+        changed_sql=f"""
+        select {key}::text, _load_id, jsonb_build_object(
+            {payload}
         )
-        from staging.stg_ops__recipient
+        from {relation}
         where _load_id > %(wm)s
     """,
-)
+    )
 
-VACCINATION = Category(
-    name="vaccination",
-    target=NIIS,
-    title_zh="全量接种记录",
-    requires=("staging.stg_ops__vaccination",),
-    gate_table="fct_vaccinations",
-    max_load_sql="select max(_load_id) from staging.stg_ops__vaccination",
-    changed_sql=f"""
-        select vaccination_id::text, _load_id, jsonb_build_object(
-            'vaccination_id', vaccination_id::text,
-            'recipient_id', recipient_id::text,
-            'vaccine_code', vaccine_code,
-            'dose_no', dose_no,
-            'vaccinated_at', {_ts('vaccinated_at')},
-            'unit_id', unit_id,
-            'vaccinator_id', vaccinator_id::text,
-            'manufacturer_code', manufacturer_code,
-            'batch_no', batch_no,
-            'expiry_date', to_char(expiry_date, 'YYYY-MM-DD'),
-            'site_code', site_code,
-            'route_code', route_code,
-            'vacc_property', vacc_property,
-            'is_free', is_free,
-            'is_deleted', is_deleted,
-            'entered_at', {_ts('entered_at')},
-            'updated_at', {_ts('updated_at')}
-        )
-        from staging.stg_ops__vaccination
-        where _load_id > %(wm)s
-    """,
-)
 
-STAFF = Category(
-    name="staff",
-    target=NIIS,
-    title_zh="业务人员信息",
-    requires=("staging.stg_ops__staff",),
-    gate_table="staff",
-    max_load_sql="select max(_load_id) from staging.stg_ops__staff",
-    changed_sql=f"""
-        select staff_id::text, _load_id, jsonb_build_object(
-            'staff_id', staff_id::text,
-            'unit_id', unit_id,
-            'name', staff_name,
-            'id_number', id_number,
-            'sex', sex,
-            'role', staff_role,
-            'is_deleted', is_deleted,
-            'updated_at', {_ts('updated_at')}
-        )
-        from staging.stg_ops__staff
-        where _load_id > %(wm)s
-    """,
-)
+RECIPIENT = _record_per_row("recipient", "受种者档案", "staging.stg_ops__recipient", "recipient_id", {
+    "recipient_id": "recipient_id::text",
+    "name": "recipient_name",
+    "sex": "sex",
+    "birth_time": _ts("birth_at"),
+    "id_number": "id_number",
+    "mother_name": "mother_name",
+    "mother_hbsag": "mother_hbsag",
+    "household_township": "household_township_code",
+    "residence_township": "residence_township_code",
+    "is_local": "is_local",
+    "managing_unit": "managing_unit_id",
+    "register_status": REGISTER_STATUS_FOR_UPLOAD,
+    "is_deleted": "is_deleted",
+    "created_at": _ts("created_at"),
+    "updated_at": _ts("updated_at"),
+}, gate_table="dim_recipients")
+
+VACCINATION = _record_per_row("vaccination", "全量接种记录", "staging.stg_ops__vaccination", "vaccination_id", {
+    "vaccination_id": "vaccination_id::text",
+    "recipient_id": "recipient_id::text",
+    "vaccine_code": "vaccine_code",
+    "dose_no": "dose_no",
+    "vaccinated_at": _ts("vaccinated_at"),
+    "unit_id": "unit_id",
+    "vaccinator_id": "vaccinator_id::text",
+    "manufacturer_code": "manufacturer_code",
+    "batch_no": "batch_no",
+    "expiry_date": "to_char(expiry_date, 'YYYY-MM-DD')",
+    "site_code": "site_code",
+    "route_code": "route_code",
+    "vacc_property": "vacc_property",
+    "is_free": "is_free",
+    "is_deleted": "is_deleted",
+    "entered_at": _ts("entered_at"),
+    "updated_at": _ts("updated_at"),
+}, gate_table="fct_vaccinations")
+
+STAFF = _record_per_row("staff", "业务人员信息", "staging.stg_ops__staff", "staff_id", {
+    "staff_id": "staff_id::text",
+    "unit_id": "unit_id",
+    "name": "staff_name",
+    "id_number": "id_number",
+    "sex": "sex",
+    "role": "staff_role",
+    "is_deleted": "is_deleted",
+    "updated_at": _ts("updated_at"),
+}, gate_table="staff")
 
 # From the traceability marts (branch `traceability`); enabled when the relations exist.
 STOCK_DOCUMENT = Category(
@@ -133,7 +125,7 @@ STOCK_DOCUMENT = Category(
     title_zh="疫苗出入库单据",
     requires=("marts.fct_stock_movements",),
     gate_table="fct_stock_movements",
-    max_load_sql=None,
+    load_ids=False,
     # every column but loader columns and running balances (a back-dated document must not resend the rest)
     changed_sql="""
         select line_id::text, null::bigint,
@@ -150,7 +142,7 @@ COLDCHAIN_EQUIPMENT = Category(
     title_zh="冷链设备信息",
     requires=("marts.dim_cold_chain_equipment",),
     gate_table="dim_cold_chain_equipment",
-    max_load_sql=None,
+    load_ids=False,
     changed_sql="""
         select equipment_id::text, null::bigint,
             to_jsonb(equipment)
@@ -167,7 +159,6 @@ CIRCULATION = Category(
     target=COLLAB,
     title_zh="疫苗流通信息",
     requires=("marts.fct_vaccinations",),
-    max_load_sql="select max(_load_id) from marts.fct_vaccinations",
     changed_sql="""
         with touched as (
             select distinct unit_id, vaccination_date

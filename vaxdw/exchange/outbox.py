@@ -84,12 +84,13 @@ def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
             new_wm = conn.execute(category.max_load_sql).fetchone()[0] or wm
         conn.execute("""
             create temp table cand (record_key text primary key, load_id bigint, payload jsonb,
-                                    content_hash text) on commit drop;
+                                    content_hash text, payload_bytes integer) on commit drop;
             create temp table held (record_key text primary key, reason text) on commit drop;
         """)
-        conn.execute("insert into cand (record_key, load_id, payload, content_hash) "
-                     "select record_key, load_id, payload, md5(payload::text) "
+        conn.execute("insert into cand (record_key, load_id, payload, content_hash, payload_bytes) "
+                     "select record_key, load_id, payload, md5(payload_text), octet_length(payload_text) "
                      f"from ({category.changed_sql}) as changed (record_key, load_id, payload) "
+                     "cross join lateral (select payload::text as payload_text) as serialised "
                      "on conflict (record_key) do nothing", {"wm": wm})
         with conn.cursor().copy("copy held (record_key, reason) from stdin") as copy:
             for key, reason in held.items():
@@ -124,15 +125,24 @@ def enqueue_changes(warehouse: PgParams, category: Category) -> EnqueueResult:
             where target = %(target)s and category = %(category)s and status in ('queued', 'held_back')
               and record_key in (select record_key from changed)
         """, params).rowcount
+        # The item (narrow, its status changes) and its payload (written once, here) in one statement.
         inserted = conn.execute("""
-            insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key, version,
-                                              content_hash, payload, source_load_id, status, hold_reason)
-            select %(target)s, %(category)s, changed.record_key, %(category)s || ':' || changed.record_key,
-                   %(target)s || ':' || %(category)s || ':' || changed.record_key || ':v' || changed.version,
-                   changed.version, changed.content_hash, changed.payload, changed.load_id,
-                   case when held.record_key is null then 'queued' else 'held_back' end, held.reason
-            from changed
-            left join held on changed.record_key = held.record_key
+            with item as (
+                insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key,
+                                                  version, content_hash, payload_bytes, source_load_id, status,
+                                                  hold_reason)
+                select %(target)s, %(category)s, changed.record_key, %(category)s || ':' || changed.record_key,
+                       %(target)s || ':' || %(category)s || ':' || changed.record_key || ':v' || changed.version,
+                       changed.version, changed.content_hash, changed.payload_bytes, changed.load_id,
+                       case when held.record_key is null then 'queued' else 'held_back' end, held.reason
+                from changed
+                left join held on changed.record_key = held.record_key
+                returning item_id, record_key
+            )
+            insert into exchange.upload_payload (item_id, payload)
+            select item.item_id, changed.payload
+            from item
+            inner join changed on item.record_key = changed.record_key
         """, params).rowcount
         held_count = conn.execute("select count(*) from changed inner join held using (record_key)").fetchone()[0]
         conn.execute("""
@@ -177,19 +187,24 @@ with claimable as (
                   and older.record_key = item.record_key and older.version < item.version
                   and older.status = 'in_flight')))
     for update skip locked
+),
+claimed as (
+    update exchange.upload_item as item set
+        status = 'in_flight',
+        batch_id = %(batch_id)s,
+        op = coalesce(item.op, case when exists (
+            select 1 from exchange.upload_item as done
+            where done.target = item.target and done.category = item.category
+              and done.record_key = item.record_key and done.status = 'accepted') then 'update' else 'create' end),
+        first_sent_at = coalesce(item.first_sent_at, now()),
+        last_sent_at = now()
+    from claimable
+    where item.item_id = claimable.item_id
+    returning item.item_id, item.record_id, item.idempotency_key, item.op, item.version
 )
-update exchange.upload_item as item set
-    status = 'in_flight',
-    batch_id = %(batch_id)s,
-    op = coalesce(item.op, case when exists (
-        select 1 from exchange.upload_item as done
-        where done.target = item.target and done.category = item.category
-          and done.record_key = item.record_key and done.status = 'accepted') then 'update' else 'create' end),
-    first_sent_at = coalesce(item.first_sent_at, now()),
-    last_sent_at = now()
-from claimable
-where item.item_id = claimable.item_id
-returning item.item_id, item.record_id, item.idempotency_key, item.op, item.version, item.payload::text
+select claimed.*, upload_payload.payload::text
+from claimed
+inner join exchange.upload_payload on claimed.item_id = upload_payload.item_id
 """
 
 
@@ -424,8 +439,10 @@ def _collect(futures, claimed: int, failure: BaseException | None) -> tuple[int,
 def _record_sizes(conn: psycopg.Connection, ids: list[int]) -> dict[int, int]:
     """Bytes each item adds to a request body (its payload text plus the record envelope)."""
     return dict(conn.execute("""
-        select item_id, octet_length(payload::text) + octet_length(record_id) + octet_length(idempotency_key) + 80
-        from exchange.upload_item where item_id = any(%s::bigint[])
+        select item_id, octet_length(record_id) + octet_length(idempotency_key) + 80 + coalesce(
+            payload_bytes,  -- null on items migrated from the layout before 2026-11-27
+            (select octet_length(payload::text) from exchange.upload_payload where upload_payload.item_id = item.item_id))
+        from exchange.upload_item as item where item_id = any(%s::bigint[])
     """, (ids,)).fetchall())
 
 
@@ -463,22 +480,31 @@ def resend(warehouse: PgParams, category_name: str, record_keys: list[str] | Non
     category = CATEGORIES[category_name]
     with connect(warehouse, autocommit=True) as conn, conn.transaction():
         ensure_schema(conn)
+        # The new item gets its own copy of the payload row (every item has exactly one; resends are rare).
         return conn.execute("""
             with latest as (
                 select distinct on (record_key) *
                 from exchange.upload_item
                 where target = %(target)s and category = %(category)s
                 order by record_key, version desc
+            ),
+            item as (
+                insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key,
+                                                  version, content_hash, payload_bytes, source_load_id, status,
+                                                  resend_of)
+                select target, category, record_key, record_id,
+                       target || ':' || category || ':' || record_key || ':v' || (version + 1),
+                       version + 1, content_hash, payload_bytes, source_load_id, 'queued', item_id
+                from latest
+                where status = 'rejected'
+                  and (%(keys)s::text[] is null or record_key = any(%(keys)s::text[]))
+                  and (%(codes)s::text[] is null or error_code = any(%(codes)s::text[]))
+                returning item_id, resend_of
             )
-            insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key, version,
-                                              content_hash, payload, source_load_id, status, resend_of)
-            select target, category, record_key, record_id,
-                   target || ':' || category || ':' || record_key || ':v' || (version + 1),
-                   version + 1, content_hash, payload, source_load_id, 'queued', item_id
-            from latest
-            where status = 'rejected'
-              and (%(keys)s::text[] is null or record_key = any(%(keys)s::text[]))
-              and (%(codes)s::text[] is null or error_code = any(%(codes)s::text[]))
+            insert into exchange.upload_payload (item_id, payload)
+            select item.item_id, original.payload
+            from item
+            inner join exchange.upload_payload as original on item.resend_of = original.item_id
         """, {"target": category.target, "category": category.name, "keys": record_keys, "codes": codes}).rowcount
 
 

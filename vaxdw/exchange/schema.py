@@ -3,14 +3,19 @@ and ``ops.alert_event`` (the events the ops issue delivers). Created idempotentl
 
 from __future__ import annotations
 
+import logging
+
 import psycopg
+
+log = logging.getLogger(__name__)
 
 DDL = """
 create schema if not exists exchange;
 create schema if not exists raw;
 create schema if not exists ops;
 
--- One row per record version handed to a remote system (the idempotency key is the item's identity).
+-- One row per record version handed to a remote system (the idempotency key is the item's identity). Only
+-- small columns: the status changes (queued → in_flight → accepted/rejected, retries) rewrite the whole row.
 create table if not exists exchange.upload_item (
     item_id bigint generated always as identity primary key,
     target text not null,                 -- 'niis' (national system) or 'collab' (collaborative platform)
@@ -19,8 +24,8 @@ create table if not exists exchange.upload_item (
     record_id text not null,              -- the remote's stable record identifier
     idempotency_key text not null unique,
     version integer not null,             -- per record, increasing
-    content_hash text not null,
-    payload jsonb not null,
+    content_hash text not null,           -- md5 of the payload text
+    payload_bytes integer,                -- octet length of the payload text (null: migrated, see below)
     source_load_id bigint,
     status text not null check (status in ('held_back', 'queued', 'superseded', 'in_flight',
                                            'accepted', 'rejected')),
@@ -36,6 +41,7 @@ create table if not exists exchange.upload_item (
     last_sent_at timestamptz,
     feedback_at timestamptz
 );
+alter table exchange.upload_item add column if not exists payload_bytes integer;  -- layouts before 2026-11-27
 create index if not exists upload_item_record_idx on exchange.upload_item (target, category, record_key, version);
 -- No index involves status, batch_id or the timestamps, and pages keep free space: marking an item in flight
 -- and storing its feedback are then heap-only (HOT) updates, which the first full upload of a province does
@@ -47,6 +53,13 @@ do $$ begin
         alter table exchange.upload_item set (fillfactor = 50);
     end if;
 end $$;
+
+-- The record as sent, one row per item, written once in the transaction that creates the item and never
+-- updated (insert-only: status changes of the item do not copy it). A resent item gets its own row.
+create table if not exists exchange.upload_payload (
+    item_id bigint primary key references exchange.upload_item (item_id),
+    payload jsonb not null
+);
 
 create table if not exists exchange.upload_batch (
     batch_id text primary key,
@@ -226,9 +239,26 @@ from joined
 group by target, category, sent_date;
 
 create or replace view exchange.held_back as
-select target, category, record_key, version, hold_reason, enqueued_at, payload
-from exchange.upload_item
-where status = 'held_back';
+select item.target, item.category, item.record_key, item.version, item.hold_reason, item.enqueued_at,
+       upload_payload.payload
+from exchange.upload_item as item
+inner join exchange.upload_payload on item.item_id = upload_payload.item_id
+where item.status = 'held_back';
+"""
+
+
+# Warehouses created before 2026-11-27 kept the payload in exchange.upload_item (issue 7: every status change
+# copied it; 12 GB of a 19 GB demo warehouse). Moved to exchange.upload_payload, then the table is rewritten
+# (CLUSTER, allowed in a transaction unlike VACUUM FULL) so the dropped column's space is returned at once.
+# payload_bytes stays null on migrated items (an update would copy every old row once more before the
+# rewrite); batch sizing reads such an item's size from its payload row (outbox._record_sizes).
+_MIGRATE_PAYLOAD = """
+drop view if exists exchange.held_back;
+insert into exchange.upload_payload (item_id, payload)
+select item_id, payload from exchange.upload_item
+on conflict (item_id) do nothing;
+alter table exchange.upload_item drop column payload;
+cluster exchange.upload_item using upload_item_pkey;
 """
 
 
@@ -236,7 +266,22 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('vaxdw.exchange.ddl'))")
         conn.execute(DDL)
+        _migrate_payload(conn)
         conn.execute(RECONCILIATION_VIEW)
+
+
+def _migrate_payload(conn: psycopg.Connection) -> None:
+    old_layout = conn.execute("""
+        select count(*) from pg_attribute
+        where attrelid = 'exchange.upload_item'::regclass and attname = 'payload' and not attisdropped
+    """).fetchone()[0]
+    if not old_layout:
+        return
+    items = conn.execute("select count(*) from exchange.upload_item").fetchone()[0]
+    log.warning("exchange.upload_item has the layout before 2026-11-27 (payload in the status row): moving %d "
+                "payloads to exchange.upload_payload and rewriting the table (one-off, in one transaction)", items)
+    conn.execute(_MIGRATE_PAYLOAD)
+    log.warning("exchange.upload_item migrated: %d payloads in exchange.upload_payload", items)
 
 
 def next_load_id(conn: psycopg.Connection) -> int:

@@ -151,11 +151,12 @@ def summary_lines(steps: dict) -> list[str]:
             enq, send = entry["enqueue"], entry.get("send")
             text = f"  {name:<20} enqueued {enq['enqueued']:>7,} held back {enq['held_back']:>5,}"
             if isinstance(send, dict):
-                text += (f"  sent {send['items_sent']:>7,} in {send['batches']} batches, accepted {send['accepted']:,},"
+                # posts, not records: an item whose answer was lost or partial is posted again (same key)
+                text += (f"  posted {send['items_sent']:>7,} in {send['batches']} batches, accepted {send['accepted']:,},"
                          f" rejected {send['rejected']:,}, retries {send['retries']}, in flight {send['left_in_flight']}")
                 seconds = send.get("seconds") or 0
                 if send["items_sent"] and seconds:
-                    text += f"  ({seconds:,.1f} s, {send['items_sent'] / seconds:,.0f} records/s)"
+                    text += f"  ({seconds:,.1f} s, {send['items_sent'] / seconds:,.0f} posts/s)"
             else:
                 text += f"  ({send})"
             lines.append(text)
