@@ -141,7 +141,9 @@ def measure(client: SupersetClient, warehouse: PgParams, repeat: int) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", default="small", help="simulator scale of the warehouse built (tiny/small/demo)")
+    parser.add_argument("--scale", default=None,
+                        help="simulator scale of the warehouse built (tiny/small/demo; default small); with "
+                             "--warehouse-url, the scale that warehouse was built at (recorded only)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--warehouse-url", default=None, help="use this warehouse as it is (no build)")
@@ -152,9 +154,11 @@ def main() -> None:
     server.METADATA_DB = BENCH_METADATA_DB  # never the metadata of an analyst's Superset on that server
     started = time.perf_counter()
     if args.warehouse_url:
-        warehouse, scale = parse_url(args.warehouse_url), "given"
+        warehouse = parse_url(args.warehouse_url)
+        scale = f"{args.scale} (given warehouse)" if args.scale else "given"
     else:
-        warehouse, scale = build_warehouse(start_embedded(settings), args.scale, args.seed), args.scale
+        scale = args.scale or "small"
+        warehouse = build_warehouse(start_embedded(settings), scale, args.seed)
     build_seconds = round(time.perf_counter() - started, 1)
     with psycopg.connect(warehouse.url) as conn:
         sizes = {t: conn.execute(f"select count(*) from marts.{t}").fetchone()[0]

@@ -193,6 +193,18 @@ def test_scoped_chart_data_and_csv(superset, bi_warehouse, access_model, user):
     ledger = client.chart_data(charts["出入库账簿"]).json()["result"][0]["data"]
     assert ledger and {row["unit_id"] for row in ledger} <= _units_in(bi_warehouse, prefixes)
 
+    # 库存指标、盘点与计划 (the traceability marts' region_code) and 业务人员上传 (rpt_staff_upload's region_code)
+    assert _scalar(client, charts["盘点差异批次"]) == _sql(
+        bi_warehouse, f"select count(*) filter (where has_discrepancy) from marts.fct_stock_counts where {stock_where}",
+        *like)
+    assert _scalar(client, charts["审批数量(人份)"]) == _sql(
+        bi_warehouse, f"select sum(approved_quantity) from marts.rpt_plan_summary where {stock_where}", *like)
+    assert _scalar(client, charts["人员未上传数"]) == _sql(
+        bi_warehouse, f"select sum(not_uploaded) from marts.rpt_staff_upload where {stock_where}", *like)
+    counts = client.chart_data(charts["盘点明细"]).json()["result"][0]["data"]
+    assert counts and {row["unit_id"] for row in counts} <= {
+        r[0] for r in _rows(bi_warehouse, f"select unit_id from marts.fct_stock_counts where {stock_where}", *like)}
+
     failed = client.chart_data(charts["问题明细"]).json()["result"][0]["data"]
     assert all(row["unit_id"] and any(row["unit_id"].startswith(p[:6]) or p.startswith(row["unit_id"][:6])
                                       for p in prefixes) for row in failed)
@@ -228,6 +240,26 @@ def test_rabies_account_sees_only_rabies_vaccines(superset, bi_warehouse):
                                                       "where vaccine_code like '28%%'")}
     assert ledger and {row["vaccine_name"] for row in ledger} <= rabies_names
     assert client.chart_data(charts["留观率统计(各县区)"]).json()["result"][0]["data"] == []
+    assert _scalar(client, charts["盘点差异批次"]) == _sql(
+        bi_warehouse, "select count(*) from marts.fct_stock_counts "
+                      "where has_discrepancy and vaccine_code like '28%%' and region_code like '61%%'")
+    assert client.chart_data(charts["业务人员上传(各单位)"]).json()["result"][0]["data"] == []
+
+
+def test_failed_rows_of_chk_rules_reach_the_region_charts(superset, bi_warehouse):
+    """dq_failed_row resolves the unit of rows failed on chk_* tables: every rule that failed rows in the
+    latest run on a chk_* table shows up in the province account's (region-scoped) by-rule chart."""
+    sup, _ = superset
+    client = _client(sup, "prov_admin")
+    data = client.chart_data(_chart_ids(client)["各规则问题行数(本辖区, 最近一次)"]).json()["result"][0]["data"]
+    shown = {row["rule_name"] for row in data}
+    expected = {r[0] for r in _rows(bi_warehouse, """
+        select distinct coalesce(r.name_zh, f.rule_id)
+        from dq.failed_row as f
+        left join (select distinct on (rule_id) rule_id, name_zh from dq.rule order by rule_id, effective_from desc)
+            as r on r.rule_id = f.rule_id
+        where f.table_name like 'chk%%' and f.run_id = (select max(run_id) from dq.check_run)""")}
+    assert expected and expected <= shown
 
 
 def test_unknown_user_sees_nothing(superset):
@@ -252,12 +284,12 @@ def test_browser_dashboards(superset, township):
         old.unlink()
     passwords = json.loads((sup.home / "passwords.json").read_text(encoding="utf-8"))
     boards = {b.slug: b for b in all_dashboards()}
-    detail_charts = {"shizhong": "接种明细", "stock": "出入库账簿"}
+    detail_charts = {"shizhong": "接种明细", "stock": "出入库账簿", "stock-indicators": "盘点明细"}
     dashboards = [{"slug": slug, "detail_chart": detail_charts.get(slug)} for slug in boards]
     # Every dashboard as admin and as a county account; the other scoped accounts only where their rows
     # prove the scope (keeps the browser stage short on a small machine).
     plan = {sup.admin: None, "lianhu_cdc": None, "xian_cdc": ["shizhong"], "clinic_user": ["shizhong"],
-            "rabies_user": ["stock"]}
+            "rabies_user": ["stock", "stock-indicators"]}
     users = [{"name": name, "password": sup.admin_password if name == sup.admin else passwords[name],
               "dashboards": only, "screenshot": None if name == sup.admin else ["shizhong", "stock"]}
              for name, only in plan.items()]
@@ -286,6 +318,11 @@ def test_browser_dashboards(superset, township):
     assert ledger[sup.admin]
     assert ledger["lianhu_cdc"] and {row[2] for row in ledger["lianhu_cdc"]} == {"莲湖区"}
     assert ledger["rabies_user"] and all("狂犬" in row[7] for row in ledger["rabies_user"])
+    # 盘点明细 columns: 盘点日期, 市, 县(区), 单位, 单位编码, 疫苗名称, ...
+    counts = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "stock-indicators"}
+    assert counts[sup.admin]
+    assert counts["lianhu_cdc"] and {row[2] for row in counts["lianhu_cdc"]} == {"莲湖区"}
+    assert counts["rabies_user"] and all("狂犬" in row[5] for row in counts["rabies_user"])
     detail = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "shizhong"}
     # detail columns: 接种日期, 市, 县(区), 乡镇(街道), 接种单位, ...
     # admin: the table renders rows (its first page may all be one city: the detail is not sorted by

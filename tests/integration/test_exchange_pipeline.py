@@ -266,3 +266,37 @@ def test_ledgers_still_balance_with_pushed_documents(merged):
         where last.balance_after <> totals.total
     """)
     assert unbalanced.empty
+
+
+def test_staff_upload_mart_equals_pandas(province):
+    """rpt_staff_upload (the dashboards' 业务人员上传 by unit) rebuilt after the uploads, as the exchange DAG's
+    build step does, against pandas over exchange.upload_item statuses and the current staff."""
+    warehouse = province["warehouse"]
+    assert "rpt_staff_upload" in steps.EXCHANGE_MODELS
+    run_dbt(warehouse, ["run", "--select", "rpt_staff_upload"])
+    staff = _frame(warehouse, "select staff_id::text as key, unit_id from staging.stg_ops__staff where not is_deleted")
+    items = _frame(warehouse, "select record_key as key, version, status, first_sent_at from exchange.upload_item "
+                              "where target = 'niis' and category = 'staff'")
+    sent = items[items["first_sent_at"].notna()]
+    latest = sent.sort_values("version").groupby("key").tail(1).set_index("key")["status"]
+    held = set(items.loc[items["status"] == "held_back", "key"])
+    frame = staff.assign(status=staff["key"].map(latest))
+    frame["status"] = frame["status"].fillna(frame["key"].map(lambda k: "held_back" if k in held else "not_sent"))
+    frame["items_sent"] = frame["key"].map(sent.groupby("key").size()).fillna(0)
+    frame["items_rejected"] = frame["key"].map(sent[sent["status"] == "rejected"].groupby("key").size()).fillna(0)
+    want = frame.groupby("unit_id").agg(
+        staff_total=("key", "size"), uploaded=("status", lambda s: int((s == "accepted").sum())),
+        failed=("status", lambda s: int((s == "rejected").sum())),
+        in_flight=("status", lambda s: int((s == "in_flight").sum())),
+        not_uploaded=("status", lambda s: int(s.isin(["not_sent", "held_back"]).sum())),
+        items_sent=("items_sent", "sum"), items_rejected=("items_rejected", "sum")).sort_index()
+    got = _frame(warehouse, "select * from marts.rpt_staff_upload").set_index("unit_id").sort_index()
+    assert list(got.index) == list(want.index)
+    for column in want.columns:
+        assert [int(v) for v in got[column]] == [int(v) for v in want[column]], column
+    assert want["uploaded"].sum() > 0  # the simulated national system accepted staff records
+    rate = want["uploaded"] / want["staff_total"]
+    assert [float(v) for v in got["upload_rate"]] == pytest.approx(list(rate.round(4)))
+    # the province total equals the statement's (vaxdw.reports.staff_upload)
+    totals = query_staff_upload(warehouse, level="county").totals
+    assert int(got["uploaded"].sum()) == totals["uploaded"] and int(got["staff_total"].sum()) == totals["staff_total"]

@@ -143,7 +143,8 @@ def test_no_dataset_is_left_unscoped():
 def test_vaccine_accounts_see_only_their_vaccine_in_stock():
     datasets = {d.name: d for d in all_datasets()}
     rabies = RoleScope("rabies", "狂犬", ("610000",), ("28",))
-    for name in ("stock_on_hand", "stock_reconciliation", "stock_movements", "contract_fulfilment"):
+    for name in ("stock_on_hand", "stock_reconciliation", "stock_movements", "contract_fulfilment",
+                 "stock_indicators", "stock_counts", "plan_summary"):
         clause = rls_clause(datasets[name], rabies)
         assert clause == "(region_code like '61%') and (vaccine_code in ('28') or left(vaccine_code, 2) in ('28'))"
     # no vaccine on a visit or a cold-chain device: nothing for a vaccine-scoped account
@@ -161,3 +162,19 @@ def test_front_page_lists_every_dashboard_and_report():
 
 def test_missing_labels_fall_back_to_column_names():
     assert column_labels("no_such_model") == {}
+
+
+def test_every_dataset_column_has_a_chinese_label(assets):
+    """Labels come from the dbt YAML (meta.label_zh) or the spec: a column the YAML lost (stale YAML) shows
+    its raw name in Superset, which this catches once the assets are regenerated."""
+    unlabelled = {
+        path: [c["column_name"] for c in doc["columns"] if not c.get("verbose_name")]
+        for path, doc in assets.items() if path.startswith("datasets/")
+    }
+    assert {path: cols for path, cols in unlabelled.items() if cols} == {}
+
+
+def test_chart_titles_are_unique():
+    """Tests and analysts find a chart by its title: no two charts share one."""
+    titles = [chart.title for board in all_dashboards() for chart in board.charts]
+    assert sorted(t for t in set(titles) if titles.count(t) > 1) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def cmd_superset(args: argparse.Namespace) -> int:
@@ -14,9 +15,14 @@ def cmd_superset(args: argparse.Namespace) -> int:
     sup = server.instance(settings)
     action = args.superset_command
     if action == "up":
+        from vaxdw.bi.metadata_secrets import SecretKeyMismatch
         from vaxdw.bi.setup import superset_up
 
-        print(superset_up(settings, access_config=args.config).as_text())
+        try:
+            print(superset_up(settings, access_config=args.config, reset_connections=args.reset_connections).as_text())
+        except SecretKeyMismatch as exc:
+            print(exc, file=sys.stderr)
+            return 2
     elif action == "generate":
         from vaxdw.bi.generate import ASSETS_DIR, generate_assets
 
@@ -49,4 +55,6 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("superset", help="Superset: start + import + access sync, assets as code")
     parser.add_argument("superset_command", choices=["up", "generate", "validate", "export", "sync-access", "stop"])
     parser.add_argument("--config", default=None, help="access config (default config/access.yaml)")
+    parser.add_argument("--reset-connections", action="store_true",
+                        help="up: clear connection secrets the current SECRET_KEY cannot decrypt (old key lost)")
     parser.set_defaults(func=cmd_superset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from vaxdw.bi.access import UserScope, load_scopes, sync_access
 from vaxdw.bi.bundle import build_bundle, expected_counts
 from vaxdw.bi.client import SupersetClient
 from vaxdw.bi.generate import ASSETS_DIR
+from vaxdw.bi.metadata_secrets import PREVIOUS_KEY_ENV, check_metadata_secrets
 from vaxdw.db import PgParams, resolve
 from vaxdw.settings import Settings
 
@@ -57,15 +59,18 @@ def import_assets(client: SupersetClient, warehouse_reader: PgParams, folder: Pa
 
 
 def superset_up(settings: Settings, warehouse: PgParams | None = None, access_config: str | None = None,
-                scopes: list[UserScope] | None = None) -> SetupReport:
+                scopes: list[UserScope] | None = None, reset_connections: bool = False) -> SetupReport:
     warehouse = warehouse or resolve(settings)[1]
     sup = server.instance(settings)
     reader = server.ensure_reader(warehouse, server._secret(sup.home / "reader_password"))
     metadata = server.ensure_metadata_db(warehouse)
     server.write_config(sup, metadata)
+    # a metadata database written under another SECRET_KEY: a clear error (or the repair asked for) before
+    # `superset init` / the import fail with a bare "Invalid decryption key"
+    notes = check_metadata_secrets(sup, metadata, os.environ.get(PREVIOUS_KEY_ENV), reset_connections)
     server.initialise(sup)
     pid = server.start(sup)
     client = SupersetClient(sup.base_url, sup.admin, sup.admin_password)
     imported = import_assets(client, reader)
     access = sync_access(client, sup, scopes if scopes is not None else load_scopes(access_config))
-    return SetupReport(sup, pid, imported, access)
+    return SetupReport(sup, pid, imported, access, notes)

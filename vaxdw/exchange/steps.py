@@ -20,7 +20,8 @@ from vaxdw.settings import Settings, get_settings
 
 EXCHANGE_MODELS = ["stg_collab__item", "stg_coldchain__reading", "stg_coldchain__device", "dim_collab_product",
                    "dim_collab_specification", "dim_collab_batch", "fct_collab_purchase_inbound",
-                   "fct_coldchain_readings", "rpt_coldchain_excursions", "rpt_coldchain_devices"]
+                   "fct_coldchain_readings", "rpt_coldchain_excursions", "rpt_coldchain_devices",
+                   "rpt_staff_upload"]  # 业务人员上传 by unit: statuses as of this build
 # The platform's products, specifications, batches and purchase inbound documents merge into the stock
 # dimensions and flow (intermediate/stock): rebuild them and everything downstream after receiving pushes.
 STOCK_MERGE_MODELS = ["int_stock_specs+", "int_stock_batches+", "int_stock_collab_purchase+"]

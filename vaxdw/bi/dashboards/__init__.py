@@ -15,6 +15,7 @@ DASHBOARD_MODULES: list[str] = [
     "vaxdw.bi.dashboards.ipv",
     "vaxdw.bi.dashboards.obstetric",
     "vaxdw.bi.dashboards.stock",
+    "vaxdw.bi.dashboards.stock_indicators",
     "vaxdw.bi.dashboards.coldchain",
     "vaxdw.bi.dashboards.exchange",
 ]

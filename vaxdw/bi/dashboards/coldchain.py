@@ -54,7 +54,9 @@ from marts.rpt_coldchain_devices as d
     label_models=("rpt_coldchain_devices",),
     labels=labels_with_regions(unit_id="单位编码", unit_name="单位", vendor="厂商", device_name="设备名称",
                                device_type="设备类型", readings_out_of_range="超出范围条数", excursions="超标次数",
-                               last_measured_at="最后采集时间", silent_minutes="未上报分钟数"),
+                               last_measured_at="最后采集时间", silent_minutes="未上报分钟数",
+                               min_c="温度下限(℃)", max_c="温度上限(℃)", lowest_c="最低温度(℃)",
+                               highest_c="最高温度(℃)", region_code="区划代码"),
     metrics=(
         Metric("devices", "count(*)", "监测设备数", ",d"),
         Metric("stopped", "count(*) filter (where is_stopped)", "停报设备数", ",d"),
@@ -89,7 +91,7 @@ from marts.rpt_coldchain_excursions as e
 {unit_join("e.unit_id")}""",
     label_models=("rpt_coldchain_excursions",),
     labels=labels_with_regions(unit_id="单位编码", unit_name="单位", vendor="厂商", device_name="设备名称",
-                               readings_out="超标读数条数", direction="方向(高/低)"),
+                               readings_out="超标读数条数", direction="方向(高/低)", region_code="区划代码"),
     metrics=(
         Metric("excursion_count", "count(*)", "超标事件数", ",d"),
         Metric("alerts", "count(*) filter (where is_alert)", "告警事件数", ",d"),

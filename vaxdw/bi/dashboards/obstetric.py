@@ -39,11 +39,7 @@ HBSAG = Dataset(
 from marts.rpt_hbsag_newborn as h
 {unit_join("h.unit_id")}""",
     label_models=("rpt_hbsag_newborn",),
-    # rpt_hbsag_newborn.yml still describes the per-child flags; these are the mart's count columns.
-    labels=labels_with_regions(
-        birth_month="出生月份", cohort_size="队列人数", hepb1_12h="乙肝1剂12小时内人数", hepb1_24h="乙肝1剂24小时内人数",
-        hbig_12h="HBIG 12小时内人数", both_12h="乙肝1剂与HBIG均12小时内人数", full_course_eligible="全程评价对象人数",
-        full_course="全程接种人数", full_course_timely="全程及时接种人数"),
+    labels=labels_with_regions(),
     metrics=(
         Metric("cohort_size", "sum(cohort_size)", "队列人数", ",d"),
         Metric("hepb1_12h_rate", ratio_of_sums("hepb1_12h", "cohort_size"), "乙肝首针12小时内及时接种率", ".1%"),

@@ -1,4 +1,12 @@
-"""数据质量: dq.check_result by rule (trend over check runs) and dq.failed_row by rule and region."""
+"""数据质量: dq.check_result by rule (trend over check runs) and dq.failed_row by rule and region.
+
+A failed row's unit (its region, the region filters and the RLS scope) is resolved from the marts the rules
+check, as rpt_dq_anomaly does: doses (fct_vaccinations / chk_vaccinations) → the vaccinating unit, recipients
+(dim_recipients / chk_recipients) → the managing unit, staff (chk_staff) → the staff member's unit, unit-level
+checks (chk_unit_*, keys ``unit_id:…``) → that unit; doses and the stock-use check (key
+``unit:vaccine:manufacturer:batch``) also carry the vaccine. Only marts tables are read (no staging view), so
+the dashboard's queries stay on pre-built tables.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +65,8 @@ left join latest_rule as r on r.rule_id = cr.rule_id""",
 FAILED_ROW = Dataset(
     name="dq_failed_row",
     schema="dq",
-    description="质量检查问题明细 (每个问题一行), 附接种单位所在地区 (接种记录取接种单位, 受种者取现管理单位)",
+    description="质量检查问题明细 (每个问题一行), 附单位所在地区 (接种记录取接种单位, 受种者取现管理单位, 业务人员取所在单位, "
+                "单位级检查取该单位)",
     sql=f"""with {_LATEST_RULE},
 keyed as (
     select
@@ -67,13 +76,17 @@ keyed as (
         f.row_key,
         f.value,
         f.message_zh,
-        v.vaccine_code,
-        coalesce(v.unit_id, d.managing_unit_id) as unit_id
+        coalesce(v.vaccine_code, case when f.table_name = 'chk_unit_stock_use' then split_part(f.row_key, ':', 2) end)
+            as vaccine_code,
+        coalesce(v.unit_id, d.managing_unit_id, st.unit_id,
+                 case when left(f.table_name, 9) = 'chk_unit_' then split_part(f.row_key, ':', 1) end) as unit_id
     from dq.failed_row as f
     left join marts.fct_vaccinations as v
-        on f.table_name = 'fct_vaccinations' and v.vaccination_id::text = f.row_key
+        on f.table_name in ('fct_vaccinations', 'chk_vaccinations') and v.vaccination_id::text = f.row_key
     left join marts.dim_recipients as d
-        on f.table_name = 'dim_recipients' and d.recipient_id::text = f.row_key
+        on f.table_name in ('dim_recipients', 'chk_recipients') and d.recipient_id::text = f.row_key
+    left join marts.chk_staff as st
+        on f.table_name = 'chk_staff' and st.staff_id::text = f.row_key
 )
 select
     k.run_id,

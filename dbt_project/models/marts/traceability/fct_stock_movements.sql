@@ -1,4 +1,8 @@
-{{ config(post_hook=[access_scoped('region_code', 'vaccine_code')]) }}
+{{ config(
+    post_hook=[access_scoped('region_code', 'vaccine_code')],
+    indexes=[{'columns': ['doc_date']}],
+) }}
+-- (the doc_date index serves the ledger's newest-first reads: Superset's 出入库账簿 detail, limit 500)
 
 with lines as (
 
