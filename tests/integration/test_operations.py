@@ -450,8 +450,57 @@ def test_monthly_ops_report_has_its_sections_and_charts(world):
         checks = conn.execute("select count(*), count(*) filter (where not ok) from monitor.restore_check").fetchone()
     assert summary["恢复校验次数"] == checks[0] >= 1 and checks[1] >= 1
     assert "失败" in [row[3] for row in wb["恢复校验"].iter_rows(min_row=2, values_only=True)]
-    assert "exchange.upload" in summary["数据交换"]
+    assert "exchange.reconciliation" in summary["数据交换"]  # no exchange schema in this world
     assert (summary["入库行数"], summary["隔离行数"]) == loaded and loaded[0] > 0
+
+
+def test_monthly_ops_report_counts_the_months_exchange_uploads(world):
+    """The 数据交换 sheet sums exchange.reconciliation over the month's sending days (Asia/Shanghai), per
+    target and category; compared with counts over the items and their latest feedback written here."""
+    from datetime import datetime, timedelta, timezone
+
+    from vaxdw.exchange.schema import ensure_schema
+    from vaxdw.opsreport import collect_month
+
+    warehouse = world["warehouse"]
+    shanghai = timezone(timedelta(hours=8))
+    now = datetime.now(shanghai)
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # (category, sent at, feedback statuses in order); the last one of each decides
+    items = [
+        ("vaccination", month_start + timedelta(minutes=5), ["accepted"]),
+        ("vaccination", month_start + timedelta(minutes=6), ["rejected", "accepted"]),
+        ("vaccination", month_start + timedelta(minutes=7), ["rejected"]),
+        ("vaccination", month_start + timedelta(minutes=8), []),  # in flight
+        ("vaccination", month_start - timedelta(minutes=1), ["accepted"]),  # last month (Shanghai day)
+        ("staff", month_start + timedelta(hours=1), ["accepted"]),
+    ]
+    with connect(warehouse, autocommit=True) as conn:
+        ensure_schema(conn)
+        try:
+            for n, (category, sent_at, feedback) in enumerate(items):
+                status = feedback[-1] if feedback else "in_flight"
+                item_id = conn.execute(
+                    "insert into exchange.upload_item (target, category, record_key, record_id, idempotency_key, "
+                    "version, content_hash, status, batch_id, first_sent_at) values ('niis', %s, %s, %s, %s, 1, "
+                    "'h', %s, 'b', %s) returning item_id",
+                    (category, f"k{n}", f"r{n}", f"ops-test-{n}", status, sent_at)).fetchone()[0]
+                for verdict in feedback:
+                    conn.execute("insert into exchange.upload_feedback (item_id, batch_id, status) "
+                                 "values (%s, 'b', %s)", (item_id, verdict))
+            report = collect_month(warehouse, now.year, now.month)
+        finally:
+            conn.execute("drop schema exchange cascade")
+    sheet = report.sections["数据交换"].set_index("类别")
+    this_month = [(c, f) for c, at, f in items if at >= month_start]
+    for category in ("vaccination", "staff"):
+        last = [f[-1] if f else None for c, f in this_month if c == category]
+        row = sheet.loc[category]
+        assert (row["已发送"], row["已接收"], row["被拒绝"], row["在途"]) == (
+            len(last), last.count("accepted"), last.count("rejected"), last.count(None))
+        assert row["状态不一致"] == 0
+    assert report.summary["交换发送记录"] == len(this_month) == 5
+    assert report.summary["交换被拒记录"] == 1
 
 
 def test_documented_audit_commands(world):

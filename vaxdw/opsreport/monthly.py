@@ -19,7 +19,8 @@ from openpyxl.utils.dataframe import dataframe_to_rows
 
 from vaxdw.db import PgParams, connect
 
-EXCHANGE_TABLE = "exchange.upload"
+# per target, category and day: sent = accepted + rejected + in flight (vaxdw.exchange.schema)
+EXCHANGE_VIEW = "exchange.reconciliation"
 # the steps of a complete vaxdw_main run (control.pipeline_step)
 MAIN_STEPS = ("extract_load", "transform", "check_quality", "export_statements")
 
@@ -94,15 +95,18 @@ def collect_month(warehouse: PgParams, year: int, month: int) -> MonthlyOps:
                 where c.started_at >= %(start)s and c.started_at < %(end)s
                 group by 1 order by 6 desc, 1
                 """, p, ["规则", "表", "级别", "检查次数", "未通过次数", "异常行数合计"])
-        if _exists(conn, EXCHANGE_TABLE):
-            try:
-                s["数据交换"] = _frame(conn, f"select status, count(*) from {EXCHANGE_TABLE} group by 1 order by 1",
-                                       p, ["状态", "批次数"])
-            except Exception as exc:  # noqa: BLE001 - the other component's columns may differ
-                conn.rollback()
-                report.notes["数据交换"] = f"读取 {EXCHANGE_TABLE} 失败：{exc}"
+        if _exists(conn, EXCHANGE_VIEW):
+            s["数据交换"] = _frame(conn, f"""
+                select target, category, sum(sent)::bigint, sum(accepted)::bigint, sum(rejected)::bigint,
+                       sum(in_flight)::bigint, sum(status_mismatches)::bigint,
+                       round(100.0 * sum(accepted) / nullif(sum(sent), 0), 2)::float
+                from {EXCHANGE_VIEW}
+                where sent_date >= (%(start)s::timestamptz at time zone 'Asia/Shanghai')::date
+                  and sent_date < (%(end)s::timestamptz at time zone 'Asia/Shanghai')::date
+                group by 1, 2 order by 1, 2
+                """, p, ["目标系统", "类别", "已发送", "已接收", "被拒绝", "在途", "状态不一致", "接收率（%）"])
         else:
-            report.notes["数据交换"] = f"本环境没有数据交换记录（{EXCHANGE_TABLE} 不存在）"
+            report.notes["数据交换"] = f"本环境没有数据交换记录（{EXCHANGE_VIEW} 不存在）"
         if _exists(conn, "monitor.alert_event"):
             s["告警"] = _frame(conn, """
                 select source, severity, count(*), count(*) filter (where resolved_at is not null),
@@ -141,6 +145,7 @@ def collect_month(warehouse: PgParams, year: int, month: int) -> MonthlyOps:
     runs = s.get("管道运行", pd.DataFrame())
     volume = s.get("数据量", pd.DataFrame())
     alerts = s.get("告警", pd.DataFrame())
+    exchange = s.get("数据交换", pd.DataFrame())
     report.summary = {
         "月份": f"{year}年{month}月",
         "管道运行次数": len(runs),
@@ -151,6 +156,8 @@ def collect_month(warehouse: PgParams, year: int, month: int) -> MonthlyOps:
         "告警已恢复": int(alerts["已恢复"].sum()) if len(alerts) else 0,
         "备份次数": len(s.get("备份", [])),
         "恢复校验次数": len(s.get("恢复校验", [])),
+        "交换发送记录": int(exchange["已发送"].sum()) if len(exchange) else 0,
+        "交换被拒记录": int(exchange["被拒绝"].sum()) if len(exchange) else 0,
         **report.summary,
     }
     return report
