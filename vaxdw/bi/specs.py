@@ -12,6 +12,8 @@ category codes; a category is the first two digits).
 
 from __future__ import annotations
 
+import json
+
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,7 +205,10 @@ def form_data_and_queries(chart: Chart, dataset: Dataset) -> tuple[dict[str, Any
         query["columns"] = list(chart.groupby)
     elif chart.viz == "detail":
         form = {"viz_type": "table", "query_mode": "raw", "all_columns": list(chart.columns),
-                "groupby": [], "metrics": [], "percent_metrics": [], "order_by_cols": [],
+                "groupby": [], "metrics": [], "percent_metrics": [],
+                # the browser builds its query from these (JSON.stringify of [column, ascending]), not from
+                # query_context: without them detail rows come back in whatever order the plan gives
+                "order_by_cols": [json.dumps([chart.columns[0], False], separators=(",", ":"))],
                 "row_limit": chart.row_limit, "table_timestamp_format": "%Y-%m-%d", "include_search": True,
                 "server_pagination": False, "allow_render_html": False}
         query["columns"] = list(chart.columns)
