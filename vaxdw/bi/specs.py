@@ -13,7 +13,6 @@ category codes; a category is the first two digits).
 from __future__ import annotations
 
 import json
-
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
