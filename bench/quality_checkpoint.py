@@ -32,9 +32,9 @@ Writes bench/results/quality_checkpoint.json (``quality_checkpoint_fault_<R>.jso
 ``import great_expectations`` is timed once before the first checkpoint (``gx_import_seconds``, a
 once-per-process cost); the checkpoint seconds exclude it, ``ratio_with_gx_import`` includes it.
 ``phase_seconds`` is the median wall time of each phase of ``run_checks`` (CheckRunResult.seconds):
-GX context/suite set-up, the GX checkpoint run, the batch row counts, dropping the earlier verdicts
-of the checked records from dq.current_anomaly (``superseded_anomalies``) and writing the failing
-rows to dq.failed_row and dq.current_anomaly (``failed_rows``, one statement per table).
+GX context/suite set-up, the GX checkpoint run, the batch row counts, and writing the failing rows
+to dq.failed_row while bringing dq.current_anomaly up to date (``failed_rows``, one statement per
+table: added, changed and no-longer-found anomalies in the same statement).
 """
 
 from __future__ import annotations

@@ -106,9 +106,9 @@ create index if not exists recheck_queue_open_idx on dq.recheck_queue (run_id, k
 -- of dq.failed_row selects by run (and rule); per record, dq.current_anomaly is the table to read.
 alter table dq.failed_row drop constraint if exists failed_row_run_id_fkey;
 drop index if exists dq.failed_row_key_idx;
--- By run and rule (the readers), and the row key: a check run drops the current anomalies of the records
--- it checked that it did not find again, probing this index per anomaly (statistics of the rows just
--- written are not there yet, so the planner probes rather than hashes).
+-- By run and rule, the way every reader selects (the exchange gate's fallback, the 数据质量 dataset), with
+-- the row key. A check run itself does not read dq.failed_row: it maintains dq.current_anomaly from the
+-- rows it inserts, in the same statement (checkpoint._table_statement).
 drop index if exists dq.failed_row_run_rule_idx;
 create index if not exists failed_row_run_rule_key_idx on dq.failed_row (run_id, rule_id, row_key);
 create or replace function dq.failed_row_run_exists() returns trigger
