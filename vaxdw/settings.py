@@ -78,6 +78,9 @@ class Settings:
     superset_port: int = 8088
     superset_admin: str = "admin"
     superset_admin_password: str | None = None
+    # the SECRET_KEY a metadata database was written under, to re-encrypt it under the current one
+    # (vaxdw.bi.metadata_secrets; VAXDW_SUPERSET_PREVIOUS_SECRET_KEY)
+    superset_previous_secret_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -121,4 +124,5 @@ def get_settings() -> Settings:
         superset_port=int(env.get("VAXDW_SUPERSET_PORT", "8088")),
         superset_admin=env.get("VAXDW_SUPERSET_ADMIN", "admin"),
         superset_admin_password=env.get("VAXDW_SUPERSET_ADMIN_PASSWORD") or None,
+        superset_previous_secret_key=env.get("VAXDW_SUPERSET_PREVIOUS_SECRET_KEY") or None,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from vaxdw.bi.access import UserScope, load_scopes, sync_access
 from vaxdw.bi.bundle import build_bundle, expected_counts
 from vaxdw.bi.client import SupersetClient
 from vaxdw.bi.generate import ASSETS_DIR
-from vaxdw.bi.metadata_secrets import PREVIOUS_KEY_ENV, check_metadata_secrets
+from vaxdw.bi.metadata_secrets import check_metadata_secrets
 from vaxdw.db import PgParams, resolve
 from vaxdw.settings import Settings
 
@@ -67,7 +66,7 @@ def superset_up(settings: Settings, warehouse: PgParams | None = None, access_co
     server.write_config(sup, metadata)
     # a metadata database written under another SECRET_KEY: a clear error (or the repair asked for) before
     # `superset init` / the import fail with a bare "Invalid decryption key"
-    notes = check_metadata_secrets(sup, metadata, os.environ.get(PREVIOUS_KEY_ENV), reset_connections)
+    notes = check_metadata_secrets(sup, metadata, settings.superset_previous_secret_key, reset_connections)
     server.initialise(sup)
     pid = server.start(sup)
     client = SupersetClient(sup.base_url, sup.admin, sup.admin_password)
