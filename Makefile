@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUPERSET_VENV := .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
 
-.PHONY: venv demo test airflow bench lint clean superset superset-venv superset-stop browser audit
+.PHONY: venv demo test airflow bench bench-scale lint clean superset superset-venv superset-stop browser audit
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ airflow: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.load_throughput
 	$(BIN)/python -m bench.exchange_upload
+
+# Full run against one simulated day's incremental run at small, demo and 4x demo (about an hour; docs/scaling.md).
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check vaxdw exporters dags tests bench

@@ -5,6 +5,11 @@ Extracts the operational system's changed rows (updated_at watermarks) into the 
 `raw` schema, builds the dbt marts, runs the Great Expectations checkpoint on the new batch, and
 writes the Excel statements (实种情况统计表) to the output folder.
 
+The dbt build is incremental (only the new loads are read); it is a full refresh when triggered with
+`{"full_refresh": true}`, on the weekly refresh day (`VAXDW_FULL_REFRESH_WEEKDAY`, default Sunday) and
+after a change of dbt vars, seeds or models (`vaxdw.build_mode`; the reason is in the task log and in
+`control.dbt_build`). The build's time limit is `VAXDW_DBT_TIMEOUT_SECONDS`.
+
 Every step records its counts in `control.pipeline_step`; loads in `control.load`, rejected rows in
 `control.quarantine`, check results in `dq.*`. Rerunning is safe: a load continues from the last
 successful watermark, so nothing is loaded twice.
@@ -16,7 +21,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, DeadlineAlert, DeadlineReference, SyncCallback, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    SyncCallback,
+    dag,
+    get_current_context,
+    task,
+)
 
 from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
 from vaxdw.settings import get_settings
@@ -50,6 +64,7 @@ def _run_id() -> str:
     doc_md=__doc__,
     tags=["vaxdw", "main", "extract", "dbt", "quality", "excel"],
     deadline=DEADLINE if get_settings().airflow_deadline_alerts else None,
+    params={"full_refresh": Param(False, type="boolean", description="dbt 全量重建 (full refresh) instead of incremental")},
     default_args={
         "owner": "vaxdw-data",
         "retries": 2,
@@ -65,11 +80,14 @@ def vaxdw_main():
 
         pipeline.extract_load(_run_id())
 
-    @task(outlets=[MARTS])
+    @task(outlets=[MARTS], execution_timeout=timedelta(seconds=get_settings().dbt_timeout_seconds + 600))
     def transform() -> None:
         from vaxdw import pipeline
 
-        pipeline.transform(_run_id())
+        context = get_current_context()
+        logical = context.get("logical_date") or context["dag_run"].run_after
+        pipeline.transform(_run_id(), full_refresh=bool(context["params"]["full_refresh"]),
+                           logical_date=logical.date())
 
     @task
     def check_quality() -> None:

@@ -54,6 +54,18 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transform(args: argparse.Namespace) -> int:
+    """The pipeline's dbt step: incremental, or a full refresh (asked, weekly, or after a project change)."""
+    from vaxdw import pipeline
+
+    run_id = args.run_id or f"cli__{os.getpid()}"
+    payload = pipeline.transform(run_id, _settings(args), full_refresh=args.full_refresh)["dbt"]
+    print(f"dbt build ({payload['mode']}: {payload['reason']}): models={payload['models_built']} "
+          f"tests passed={payload['tests_passed']} warned={payload['tests_warned']} "
+          f"failed={payload['tests_failed']} ({payload['elapsed_seconds']}s)")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from vaxdw.db import resolve
     from vaxdw.pipeline import load_ids_of_run
@@ -104,8 +116,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     run_id = args.run_id or f"cli__{os.getpid()}"
-    for step in (pipeline.extract_load, pipeline.transform, pipeline.check_quality, pipeline.export_statements):
-        step(run_id, settings)
+    pipeline.extract_load(run_id, settings)
+    pipeline.transform(run_id, settings, full_refresh=args.full_refresh)
+    pipeline.check_quality(run_id, settings)
+    pipeline.export_statements(run_id, settings)
     print(pipeline.summary(resolve(settings)[1], run_id))
     return 0
 
@@ -201,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dbt_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_dbt)
 
+    p = sub.add_parser("transform", help="the pipeline's dbt build: incremental (daily) or --full-refresh")
+    p.add_argument("--full-refresh", action="store_true", help="rebuild every model from raw")
+    p.add_argument("--run-id", default=None)
+    p.set_defaults(func=cmd_transform)
+
     p = sub.add_parser("check", help="run the Great Expectations checkpoint on a batch")
     p.add_argument("--run-id", default=None, help="check the loads of this pipeline run")
     p.add_argument("--load-ids", default=None, help="comma-separated load ids")
@@ -222,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the pipeline in-process (no Airflow)")
     p.add_argument("--run-id", default=None)
+    p.add_argument("--full-refresh", action="store_true", help="dbt full refresh instead of incremental")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="generate a province and run the main DAG through Airflow")

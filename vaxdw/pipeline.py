@@ -68,13 +68,34 @@ def extract_load(run_id: str, settings: Settings | None = None) -> dict:
     return record_step(warehouse, run_id, "extract_load", {"loads": results})
 
 
-def transform(run_id: str, settings: Settings | None = None) -> dict:
+def transform(run_id: str, settings: Settings | None = None, full_refresh: bool = False,
+              logical_date: date | None = None) -> dict:
+    """dbt build: incremental by default; a full refresh when asked, weekly, or when the project changed
+    what history means (vaxdw.build_mode). Loads wait while it runs (vaxdw.extract_load.lock)."""
+    import time
+
+    from vaxdw import build_mode
     from vaxdw.dbt_runner import run_dbt
+    from vaxdw.extract_load.lock import loads_paused
 
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
-    result = run_dbt(service_params("transformer", settings), ["build"])
+    mode = build_mode.decide(warehouse, settings.dbt_project_dir, requested=full_refresh, today=logical_date,
+                             weekly=settings.full_refresh_weekday)
+    log.info("dbt build mode: %s (%s)", mode.name, mode.reason)
+    build_id = build_mode.start(warehouse, mode, run_id)
+    started = time.monotonic()
+    ok = False
+    try:
+        with loads_paused(warehouse):
+            result = run_dbt(service_params("transformer", settings), mode.dbt_args(),
+                             timeout=settings.dbt_timeout_seconds)
+        ok = True
+    finally:
+        build_mode.finish(warehouse, build_id, ok, time.monotonic() - started)
     counts = {
+        "mode": mode.name,
+        "reason": mode.reason,
         "models_built": result.models_built,
         "seeds_loaded": result.seeds_loaded,
         "tests_passed": result.tests_passed,

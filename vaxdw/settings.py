@@ -18,6 +18,13 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+def _weekday(value: str) -> str:
+    value = value.strip().lower()[:3]
+    if value and value not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        raise ValueError(f"VAXDW_FULL_REFRESH_WEEKDAY: {value!r} is not a weekday (mon … sun, or empty)")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration.
@@ -65,6 +72,11 @@ class Settings:
     # Attach Airflow 3's DeadlineAlert to vaxdw_main (scheduler deployments only: Airflow 3.3.2's
     # `airflow dags test` fails at the end of a run of a DAG with a deadline, see vaxdw.alerts.deadlines).
     airflow_deadline_alerts: bool = False
+    # dbt builds (vaxdw.build_mode): the weekday of the weekly full refresh (mon … sun; empty = never: only
+    # when asked or when vars/seeds/models changed) and the time limit of one dbt invocation, sized for a
+    # province's full refresh (docs/scaling.md); the Airflow task's execution_timeout follows it.
+    full_refresh_weekday: str = "sun"
+    dbt_timeout_seconds: int = 3 * 3600
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
@@ -114,6 +126,8 @@ def get_settings() -> Settings:
         main_deadline=env.get("VAXDW_MAIN_DEADLINE", "06:00"),
         mart_max_age_hours=float(env.get("VAXDW_MART_MAX_AGE_HOURS", "36")),
         airflow_deadline_alerts=env.get("VAXDW_AIRFLOW_DEADLINE_ALERTS", "false").lower() in ("1", "true", "yes"),
+        full_refresh_weekday=_weekday(env.get("VAXDW_FULL_REFRESH_WEEKDAY", "sun")),
+        dbt_timeout_seconds=int(env.get("VAXDW_DBT_TIMEOUT_SECONDS", str(3 * 3600))),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
         audit_retention_days=int(env.get("VAXDW_AUDIT_RETENTION_DAYS", "1095")),

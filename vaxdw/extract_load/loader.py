@@ -29,6 +29,7 @@ from psycopg import sql
 from vaxdw.contract import Table, tables
 from vaxdw.db import PgParams, connect
 from vaxdw.extract_load import control
+from vaxdw.extract_load.lock import lock_for_load
 from vaxdw.extract_load.stream import copy_fields, field_of, pipe_rows
 
 log = logging.getLogger(__name__)
@@ -171,12 +172,14 @@ def load_table(source_params: PgParams, warehouse_params: PgParams, table: Table
     started_at = datetime.now().astimezone()
     with connect(warehouse_params) as wh, connect(source_params, autocommit=True) as source:
         control.ensure_control(wh)
-        load_id = wh.execute("select nextval('control.load_id_seq')").fetchone()[0]
         wh.commit()
-        wm_from = None
+        load_id = wm_from = None
         try:
             with wh.transaction():
-                wh.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"vaxdw.load.{table.name}",))
+                lock_for_load(wh)  # loads one at a time, never during a dbt build (vaxdw.extract_load.lock)
+                # The id is drawn under the lock, so load ids grow in commit order: the incremental
+                # staging models read the loads above the highest id they hold.
+                load_id = wh.execute("select nextval('control.load_id_seq')").fetchone()[0]
                 wm_from = control.last_watermark(wh, table.name)
                 wm_to = _source_high_water(source, table, lag_seconds)
                 read = loaded = quarantined = 0
@@ -201,6 +204,8 @@ def load_table(source_params: PgParams, warehouse_params: PgParams, table: Table
         except Exception as exc:
             log.error("load of %s failed: %s", table.name, exc)
             with wh.transaction():
+                if load_id is None:
+                    load_id = wh.execute("select nextval('control.load_id_seq')").fetchone()[0]
                 control.record_failure(wh, load_id, table.name, pipeline_run_id, started_at, wm_from,
                                        f"{type(exc).__name__}: {exc}")
             raise

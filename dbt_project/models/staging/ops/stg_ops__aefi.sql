@@ -1,6 +1,7 @@
+{{ current_state_config('aefi_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'aefi'), 'aefi_id') }}
+    {{ current_version(source('ops', 'aefi'), 'aefi_id') }}
 
 ),
 

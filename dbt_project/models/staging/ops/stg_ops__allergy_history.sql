@@ -1,6 +1,7 @@
+{{ current_state_config('allergy_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'allergy_history'), 'allergy_id') }}
+    {{ current_version(source('ops', 'allergy_history'), 'allergy_id') }}
 
 ),
 

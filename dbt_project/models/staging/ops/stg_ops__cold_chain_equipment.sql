@@ -1,6 +1,7 @@
+{{ current_state_config('equipment_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'cold_chain_equipment'), 'equipment_id') }}
+    {{ current_version(source('ops', 'cold_chain_equipment'), 'equipment_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('delivery_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'contract_delivery'), 'delivery_id') }}
+    {{ current_version(source('ops', 'contract_delivery'), 'delivery_id') }}
 
 ),
 

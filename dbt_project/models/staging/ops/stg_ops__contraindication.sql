@@ -1,6 +1,7 @@
+{{ current_state_config('contraindication_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'contraindication'), 'contraindication_id') }}
+    {{ current_version(source('ops', 'contraindication'), 'contraindication_id') }}
 
 ),
 

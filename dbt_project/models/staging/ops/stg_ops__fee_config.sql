@@ -1,6 +1,7 @@
+{{ current_state_config('fee_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'fee_config'), 'fee_id') }}
+    {{ current_version(source('ops', 'fee_config'), 'fee_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('infection_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'infection_history'), 'infection_id') }}
+    {{ current_version(source('ops', 'infection_history'), 'infection_id') }}
 
 ),
 

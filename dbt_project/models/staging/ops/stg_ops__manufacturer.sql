@@ -1,6 +1,7 @@
+{{ current_state_config('manufacturer_code') }}
 with source as (
 
-    {{ latest_version(source('ops', 'manufacturer'), 'manufacturer_code') }}
+    {{ current_version(source('ops', 'manufacturer'), 'manufacturer_code') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('migration_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'migration'), 'migration_id') }}
+    {{ current_version(source('ops', 'migration'), 'migration_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('newborn_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'newborn'), 'newborn_id') }}
+    {{ current_version(source('ops', 'newborn'), 'newborn_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('observation_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'observation'), 'observation_id') }}
+    {{ current_version(source('ops', 'observation'), 'observation_id') }}
 
 ),
 

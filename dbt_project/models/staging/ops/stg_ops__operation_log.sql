@@ -1,6 +1,7 @@
+{{ current_state_config('log_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'operation_log'), 'log_id') }}
+    {{ current_version(source('ops', 'operation_log'), 'log_id') }}
 
 ),
 

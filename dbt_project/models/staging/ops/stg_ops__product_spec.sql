@@ -1,6 +1,7 @@
+{{ current_state_config('spec_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'product_spec'), 'spec_id') }}
+    {{ current_version(source('ops', 'product_spec'), 'spec_id') }}
 
 ),
 

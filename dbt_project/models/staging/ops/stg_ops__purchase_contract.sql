@@ -1,6 +1,7 @@
+{{ current_state_config('contract_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'purchase_contract'), 'contract_id') }}
+    {{ current_version(source('ops', 'purchase_contract'), 'contract_id') }}
 
 ),
 

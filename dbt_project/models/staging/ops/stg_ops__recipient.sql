@@ -1,6 +1,7 @@
+{{ current_state_config('recipient_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'recipient'), 'recipient_id') }}
+    {{ current_version(source('ops', 'recipient'), 'recipient_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('region_code') }}
 with source as (
 
-    {{ latest_version(source('ops', 'region'), 'region_code') }}
+    {{ current_version(source('ops', 'region'), 'region_code') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('change_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'register_change'), 'change_id') }}
+    {{ current_version(source('ops', 'register_change'), 'change_id') }}
 
 ),
 

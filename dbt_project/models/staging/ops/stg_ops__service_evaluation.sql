@@ -1,6 +1,7 @@
+{{ current_state_config('evaluation_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'service_evaluation'), 'evaluation_id') }}
+    {{ current_version(source('ops', 'service_evaluation'), 'evaluation_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('staff_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'staff'), 'staff_id') }}
+    {{ current_version(source('ops', 'staff'), 'staff_id') }}
 
 ),
 

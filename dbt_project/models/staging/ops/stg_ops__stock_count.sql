@@ -1,6 +1,7 @@
+{{ current_state_config('count_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'stock_count'), 'count_id') }}
+    {{ current_version(source('ops', 'stock_count'), 'count_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('doc_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'stock_doc'), 'doc_id') }}
+    {{ current_version(source('ops', 'stock_doc'), 'doc_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('line_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'stock_line'), 'line_id') }}
+    {{ current_version(source('ops', 'stock_line'), 'line_id') }}
 
 ),
 

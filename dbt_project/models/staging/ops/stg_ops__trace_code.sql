@@ -1,6 +1,7 @@
+{{ current_state_config('trace_code') }}
 with source as (
 
-    {{ latest_version(source('ops', 'trace_code'), 'trace_code') }}
+    {{ current_version(source('ops', 'trace_code'), 'trace_code') }}
 
 ),
 

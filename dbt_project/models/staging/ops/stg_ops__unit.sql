@@ -1,6 +1,7 @@
+{{ current_state_config('unit_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'unit'), 'unit_id') }}
+    {{ current_version(source('ops', 'unit'), 'unit_id') }}
 
 ),
 

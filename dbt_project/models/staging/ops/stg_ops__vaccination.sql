@@ -1,6 +1,7 @@
+{{ current_state_config('vaccination_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccination'), 'vaccination_id') }}
+    {{ current_version(source('ops', 'vaccination'), 'vaccination_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('sign_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccination_sign'), 'sign_id') }}
+    {{ current_version(source('ops', 'vaccination_sign'), 'sign_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('vaccine_code') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccine'), 'vaccine_code') }}
+    {{ current_version(source('ops', 'vaccine'), 'vaccine_code') }}
 
 ),
 

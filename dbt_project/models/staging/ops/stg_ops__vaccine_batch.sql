@@ -1,6 +1,7 @@
+{{ current_state_config('batch_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccine_batch'), 'batch_id') }}
+    {{ current_version(source('ops', 'vaccine_batch'), 'batch_id') }}
 
 ),
 

@@ -1,6 +1,7 @@
+{{ current_state_config('plan_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccine_plan'), 'plan_id') }}
+    {{ current_version(source('ops', 'vaccine_plan'), 'plan_id') }}
 
 ),
 

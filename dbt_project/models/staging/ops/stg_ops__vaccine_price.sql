@@ -1,6 +1,7 @@
+{{ current_state_config('price_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'vaccine_price'), 'price_id') }}
+    {{ current_version(source('ops', 'vaccine_price'), 'price_id') }}
 
 ),
 

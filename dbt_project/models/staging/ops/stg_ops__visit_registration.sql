@@ -1,6 +1,7 @@
+{{ current_state_config('registration_id') }}
 with source as (
 
-    {{ latest_version(source('ops', 'visit_registration'), 'registration_id') }}
+    {{ current_version(source('ops', 'visit_registration'), 'registration_id') }}
 
 ),
 
