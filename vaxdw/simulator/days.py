@@ -442,8 +442,11 @@ class DaySimulator:
         rng, frng = self.rng("doses"), self.rng("doses:faults")
         versions = schedules()
         sched = [d for version in versions.values() for d in version.doses]
+        dose_of = {(d.schedule_version, d.category_code, d.dose_no): d for d in sched}
         oldest = add_months(self.day, -max(d.min_age_months for d in sched)) - timedelta(days=LATE_HORIZON_DAYS + 1)
-        candidates = self.conn.execute(
+        candidates = self.conn.cursor(name=f"due_doses_{self.day:%Y%m%d}")
+        candidates.itersize = 20_000
+        candidates.execute(
             """
             with sched as (
                 select * from unnest(%(version)s::text[], %(category)s::text[], %(dose_no)s::int[],
@@ -487,14 +490,16 @@ class DaySimulator:
                 "switch": self.ctx.switch_2025, "oldest": oldest, "start": self.start, "day": self.day,
                 "horizon": LATE_HORIZON_DAYS,
             },
-        ).fetchall()
-        self._say(f"due doses: {len(candidates):,} candidates")
+        )
         pending: list[tuple] = []
         writer = DoseWriter(self.ctx, rng, frng, self.faults, pending.append)
         writer.entry_deadline = self.cutoff - timedelta(seconds=1)
         children: dict[int, Child] = {}
-        for recipient_id, sex, birth_at, hbsag, unit_id, status, version, category, dose_no, due in candidates:
-            dose = versions[version].dose(category, dose_no)
+        for number, candidate in enumerate(candidates, start=1):
+            if number % 200_000 == 0:
+                self._say(f"due doses: {number:,} candidates read")
+            recipient_id, sex, birth_at, hbsag, unit_id, status, version, category, dose_no, due = candidate
+            dose = dose_of[(version, category, dose_no)]
             overdue = (self.day - due).days
             missed = zlib.crc32(f"{recipient_id}:{category}:{dose_no}".encode()) % 10000
             if missed < 100 + 15 * dose.min_age_months:
@@ -522,6 +527,7 @@ class DaySimulator:
                 self.out.emit("vaccination", row)
             self._add_doses(child, pending)
             pending.clear()
+        candidates.close()
 
     def visits(self) -> None:
         """Registration, signatures, observation and evaluation of the doses given (not back-entered) today."""
@@ -781,6 +787,7 @@ class DaySimulator:
 
     def write(self) -> None:
         conn = self.conn
+        self.summary.inserted.clear()
         for table in contract.tables():
             rows = self.out.rows.get(table.name)
             if not rows:
