@@ -9,10 +9,17 @@ from vaxdw.simulator.days import DayRates, _poisson
 from vaxdw.simulator.stock_counts import counts_on
 
 
+def test_schedule_has_22_doses_per_child():
+    from vaxdw.schedule import schedules
+    from vaxdw.simulator.days import SCHEDULE_DOSES_PER_CHILD
+
+    assert {len(s.doses) for s in schedules().values()} == {SCHEDULE_DOSES_PER_CHILD}
+
+
 def test_province_day_sizes():
     rates = DayRates.for_children(2_000_000)
     assert 780 <= rates.births <= 810
-    assert 20_000 <= rates.expected_doses <= 30_000
+    assert 16_000 <= rates.expected_doses <= 18_000  # 22 schedule doses per child by age 7
     edits = rates.dose_corrections + rates.recipient_fixes
     assert 0.005 * rates.expected_doses <= edits <= 0.01 * rates.expected_doses
 

@@ -26,10 +26,12 @@ next incremental load reads exactly that day:
   trace-code, stock and SQL-level faults), appended to the manifest ``sim.injected_fault``.
 
 Rates (per day, from the generated children count C; DOMAIN.md §5: ≈ 290k births a year and ≈ 2.0M
-children aged 0–6 in Shaanxi, ≈ 35 NIP doses per child by age 7):
+children aged 0–6 in Shaanxi):
 
 - births: C × 290,000 / 2,000,000 / 365 (province ≈ 795);
-- doses: not drawn, they follow from who is due (province ≈ C × 35 / 7 / 365 ≈ 27k expected);
+- doses: not drawn, they follow from who is due. The schedule (dbt seed ref_schedule_dose) has 22 NIP
+  doses per child by age 7 (DOMAIN.md §5 speaks of ≈ 35), so a day has ≈ C × 22 / 7 / 365 doses
+  (province ≈ 17,000; measured 84 at small scale, where this gives 86);
 - dose corrections 0.6 %, recipient fixes 0.3 %, dose soft deletes 0.1 % of the expected doses;
 - recipient soft deletes C × 0.000005 (province ≈ 10); register changes and moves C × 3 % / 365 (≈ 165);
 - a township merge with probability 1/120 per day (about three a year, like the 2010–2023 history);
@@ -80,7 +82,8 @@ from vaxdw.simulator.vaccinations import BOOSTERS, DoseWriter, _batch, _clinic_t
 log = logging.getLogger(__name__)
 
 BIRTHS_PER_CHILD = 290_000 / 2_000_000 / 365
-DOSES_PER_CHILD = 35 / 7 / 365
+SCHEDULE_DOSES_PER_CHILD = 22  # NIP doses per child in ref_schedule_dose (2021 and 2025 versions)
+DOSES_PER_CHILD = SCHEDULE_DOSES_PER_CHILD / 7 / 365
 DOSE_CORRECTION_SHARE = 0.006
 RECIPIENT_FIX_SHARE = 0.003
 DOSE_DELETE_SHARE = 0.001
