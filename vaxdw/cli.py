@@ -33,6 +33,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate_days(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from vaxdw.db import connect, resolve
+    from vaxdw.simulator.days import TOWNSHIP_MERGE_PROBABILITY, simulate_days
+
+    source, _ = resolve(_settings(args))
+    merge_on = None
+    if args.township_merge_on_day is not None:
+        with connect(source) as conn:
+            (as_of,) = conn.execute("select as_of from sim.generation_run").fetchone()
+        merge_on = as_of + timedelta(days=args.township_merge_on_day)
+    probability = args.township_merge_probability
+    summary = simulate_days(source, args.days, seed=args.seed, township_merge_on=merge_on,
+                            merge_probability=TOWNSHIP_MERGE_PROBABILITY if probability is None else probability,
+                            progress=lambda line: print(line, flush=True))
+    print(summary.as_text().splitlines()[0])
+    return 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from vaxdw.db import resolve
     from vaxdw.extract_load import load_all
@@ -206,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=get_settings().seed)
     p.add_argument("--children", type=int, default=None, help="override the number of children")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("simulate-days", help="advance the simulated operational database by N days")
+    p.add_argument("days", type=int, help="number of days after the source's as_of to simulate")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the generation's seed)")
+    p.add_argument("--township-merge-probability", type=float, default=None,
+                   help="chance of a township merge per day (default 1/120)")
+    p.add_argument("--township-merge-on-day", type=int, default=None, metavar="K",
+                   help="force a township merge on the K-th simulated day of this run (1 = as_of + 1)")
+    p.set_defaults(func=cmd_simulate_days)
 
     p = sub.add_parser("load", help="extract changed rows from the source into raw")
     p.add_argument("--run-id", default=None)

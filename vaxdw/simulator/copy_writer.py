@@ -17,17 +17,25 @@ from vaxdw.db import PgParams
 
 
 class CopyWriter:
-    def __init__(self, params: PgParams, qualified_table: str, columns: Sequence[str]) -> None:
+    def __init__(self, params: PgParams | None, qualified_table: str, columns: Sequence[str],
+                 conn: psycopg.Connection | None = None) -> None:
+        """``conn``: write inside that connection's open transaction (the caller commits) instead of
+        opening a connection of its own."""
         self.params = params
         self.table = qualified_table
         self.columns = tuple(columns)
         self.rows = 0
+        self._shared = conn
         self._conn: psycopg.Connection | None = None
         self._copy_cm: Any = None
         self._copy: Any = None
 
     def __enter__(self) -> CopyWriter:
-        self._conn = psycopg.connect(self.params.url)
+        if self._shared is not None:
+            self._conn = self._shared
+        else:
+            assert self.params is not None
+            self._conn = psycopg.connect(self.params.url)
         cursor = self._conn.cursor()
         self._copy_cm = cursor.copy(f"copy {self.table} ({', '.join(self.columns)}) from stdin")
         self._copy = self._copy_cm.__enter__()
@@ -45,6 +53,9 @@ class CopyWriter:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._conn is not None
+        if self._shared is not None:
+            self._copy_cm.__exit__(exc_type, exc, tb)
+            return
         try:
             self._copy_cm.__exit__(exc_type, exc, tb)
             if exc_type is None:

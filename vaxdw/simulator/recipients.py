@@ -116,9 +116,13 @@ def make_child(
     ids: IdAllocator,
     faults: FaultLog,
     birth_at: datetime | None = None,
+    newborn: bool = False,
 ) -> tuple[Child, list[tuple]]:
     """One child: its Child (for dose generation) and its recipient rows (a duplicate adds a second
-    row). Faults are drawn from ``frng`` so the fault rates do not shift the normal data much."""
+    row). Faults are drawn from ``frng`` so the fault rates do not shift the normal data much.
+
+    ``newborn``: a birth of the simulated day (vaxdw.simulator.days): registered 本地 (1) at its
+    township's clinic, no movements yet (those come later, day by day)."""
     world, cutoff, rates = ctx.world, ctx.cutoff, ctx.fault_rates
     recipient_id = ctx.next_recipient_id
     ctx.next_recipient_id += 1
@@ -160,7 +164,7 @@ def make_child(
 
     # Register status and movements.
     age_years = (cutoff - birth_at).days / 365.25
-    roll = rng.random()
+    roll = 1.0 if newborn else rng.random()
     status = 1
     if roll < 0.002:
         status = 5

@@ -128,13 +128,21 @@ class RegisterChangeExtension:
                           f"last change to {dropped[2]} ({dropped[3]}) at {dropped[0]:%Y-%m-%d %H:%M:%S} missing")
         previous: int | None = None
         for moment, unit, new_status, reason in events:
-            moment = min(moment, cutoff - ONE_SECOND)
-            entered = min(moment + timedelta(seconds=rng.randrange(5, 900)), cutoff - ONE_SECOND)
-            emit("register_change", (
-                next_id(ctx, "register_change"), child.recipient_id, unit, previous, new_status, moment, reason,
-                False, entered, entered,
-            ))
+            emit("register_change", change_row(ctx, rng, child.recipient_id, unit, previous, new_status, moment,
+                                               reason))
             previous = new_status
+
+
+def change_row(ctx: Any, rng: random.Random, recipient_id: int, unit_id: str, previous: int | None,
+               new_status: int, moment: datetime, reason: str) -> tuple:
+    """One ops.register_change row, entered 5 s – 15 min after the change (both before the cutoff).
+
+    Shared by the whole-history extension and the daily simulation (vaxdw.simulator.days)."""
+    cutoff = ctx.cutoff
+    moment = min(moment, cutoff - ONE_SECOND)
+    entered = min(moment + timedelta(seconds=rng.randrange(5, 900)), cutoff - ONE_SECOND)
+    return (next_id(ctx, "register_change"), recipient_id, unit_id, previous, new_status, moment, reason, False,
+            entered, entered)
 
 
 EXTENSION = RegisterChangeExtension()

@@ -46,6 +46,26 @@ def _ledger(net_by_day: Counter) -> tuple[list[date], list[int]]:
     return days, list(accumulate(net_by_day[day] for day in days))
 
 
+def counts_on(unit_type: str, day: date) -> bool:
+    """Whether a unit of this type counts its stock at the end of ``day`` (month or quarter end)."""
+    if (day + timedelta(days=1)).day != 1:
+        return False
+    return unit_type in MONTHLY_COUNT_TYPES or day.month % 3 == 0
+
+
+def count_row(rng: random.Random, rate: float, faults: FaultLog, count_id: int, unit_id: str, batch: str,
+              count_date: date, book: int, counter: str) -> tuple:
+    """One stock_count row: counted = book balance, or off by a few (fault stock_count_discrepancy)."""
+    counted, remarks = book, None
+    if rng.random() < rate:
+        delta = -rng.randint(1, min(3, book)) if rng.random() < 0.7 else rng.randint(1, 2)
+        counted, remarks = book + delta, "盘亏" if delta < 0 else "盘盈"
+        faults.record("stock_count_discrepancy", count_id,
+                      f"{unit_id} {batch} {count_date}: book {book}, counted {counted}")
+    stamp = datetime.combine(count_date, time(17, 30))
+    return (count_id, unit_id, batch, count_date, counted, counter, remarks, stamp)
+
+
 class StockCountExtension:
     name = "stock_counts"
     tables = ("stock_count",)
@@ -76,20 +96,14 @@ class StockCountExtension:
             ledgers = {batch: (days, balances) for batch, (days, balances) in ledgers.items()
                        if days[-1] >= dates[0] or balances[-1] > 0}
             for count_date in dates:
-                stamp = datetime.combine(count_date, time(17, 30))
                 for batch, (days, balances) in ledgers.items():
                     position = bisect_right(days, count_date)
                     book = balances[position - 1] if position else 0
                     if book <= 0:
                         continue
                     count_id += 1
-                    counted, remarks = book, None
-                    if rng.random() < rate:
-                        delta = -rng.randint(1, min(3, book)) if rng.random() < 0.7 else rng.randint(1, 2)
-                        counted, remarks = book + delta, "盘亏" if delta < 0 else "盘盈"
-                        faults.record("stock_count_discrepancy", count_id,
-                                      f"{unit_id} {batch} {count_date}: book {book}, counted {counted}")
-                    emit("stock_count", (count_id, unit_id, batch, count_date, counted, counter, remarks, stamp))
+                    emit("stock_count", count_row(rng, rate, faults, count_id, unit_id, batch, count_date, book,
+                                                  counter))
 
 
 EXTENSION = StockCountExtension()

@@ -64,6 +64,73 @@ class _Flow:
             self.events.append((unit, day, doc_type, counterparty, reason, batch, qty))
 
 
+def batch_master(ctx: GenContext, rng: random.Random, faults: FaultLog, vaccine_code: str, maker: str,
+                 batch_no: str, lot_seq: int, first_use: date) -> tuple[tuple, list[tuple]]:
+    """The vaccine_batch row of a batch (faults: stock_expired_use) and its three trace codes (bad_trace_code)."""
+    spec = spec_id(vaccine_code, maker)
+    bid = batch_id(spec, batch_no)
+    produced, expiry = batch_dates(batch_no)
+    recorded_expiry = expiry
+    if rng.random() < ctx.fault_rates.get("stock_expired_use", 0.0):
+        recorded_expiry = first_use - timedelta(days=rng.randint(1, 30))
+        faults.record("stock_expired_use", bid,
+                      f"batch master expiry {recorded_expiry} precedes use on {first_use} (true {expiry})")
+    batch_row = (bid, spec, batch_no, produced, recorded_expiry, f"SG{produced.year}{lot_seq:06d}",
+                 datetime.combine(produced + timedelta(days=10), time(9)))
+    trace_rows = []
+    trace_rate = ctx.fault_rates.get("bad_trace_code", 0.0)
+    for number in range(3):
+        code = f"{drug_id_code(vaccine_code, maker)}{batch_no}{lot_seq % 10000:04d}{number:01d}"
+        if rng.random() < trace_rate:
+            code = rng.choice(("9999999" + code[7:], code + "0", code[:10] + "X" + code[11:]))
+            faults.record("bad_trace_code", code, "trace code fails the 20-digit / prefix check")
+        scanned = datetime.combine(produced + timedelta(days=3), time(10, number))
+        trace_rows.append((code, bid, ctx.world.units.units[0].unit_id, scanned, scanned))
+    return batch_row, trace_rows
+
+
+def doses_per_unit() -> dict[str, int]:
+    """人份 per package of each product spec (multi-dose vials count several doses)."""
+    return {spec[0]: spec[5] for spec in TraceabilityExtension.specs()}
+
+
+def emit_stock_docs(events, units, rng: random.Random, emit, first_doc_id: int = 1, first_line_id: int = 1,
+                    stamp_of=None) -> tuple[dict[str, int], int, int]:
+    """Stock documents and lines from movements (unit, day, doc_type, counterparty, reason, batch, qty).
+
+    One document per (day, unit, type, counterparty, reason), one line per batch. ``stamp_of(day)`` is the
+    documents' updated_at (default: 16:30 on the document day). Returns the purchase document of each batch
+    and the next free doc and line ids. Shared by the generator (whole history) and the daily simulation.
+    """
+    handlers: dict[str, str] = {}
+    docs: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
+    for unit_id, day, doc_type, counterparty, reason, bid, qty in events:
+        docs[(day, unit_id, doc_type, counterparty or "", reason or "")].append((bid, qty))
+    per_unit = doses_per_unit()
+    makers = dict(MANUFACTURERS)
+    doc_of_purchase: dict[str, int] = {}
+    line_id = first_line_id - 1
+    doc_id = first_doc_id - 1
+    for doc_id, key in enumerate(sorted(docs), start=first_doc_id):
+        day, unit_id, doc_type, counterparty, reason = key
+        if unit_id not in handlers:
+            handlers[unit_id] = names.adult_name(rng, rng.choice("12"))
+        stamp = stamp_of(day) if stamp_of else datetime.combine(day, time(16, 30))
+        supplier = None
+        if counterparty.startswith("M:"):
+            supplier, counterparty = makers[counterparty[2:]], ""
+        elif counterparty:
+            supplier = units[counterparty].unit_name
+        emit("stock_doc", (doc_id, f"{doc_type[:2]}{day:%Y%m%d}{doc_id:08d}", doc_type, unit_id, day,
+                           counterparty or None, supplier, handlers[unit_id], reason or None, False, stamp))
+        for bid, qty in sorted(docs[key]):
+            line_id += 1
+            emit("stock_line", (line_id, doc_id, bid, qty, qty * per_unit[bid.split(":")[0]], stamp))
+            if doc_type == "IN_PURCHASE":
+                doc_of_purchase[bid] = doc_id
+    return doc_of_purchase, doc_id + 1, line_id + 1
+
+
 class TraceabilityExtension:
     name = "traceability"
     tables = ("vaccine_batch", "trace_code", "stock_doc", "stock_line", "purchase_contract", "contract_delivery",
@@ -82,7 +149,8 @@ class TraceabilityExtension:
         self.undeducted: dict[tuple[str, str, str, str], dict[date, list]] = defaultdict(lambda: defaultdict(list))
 
     # -- fixed world ------------------------------------------------------------------------------
-    def specs(self) -> list[tuple]:
+    @staticmethod
+    def specs() -> list[tuple]:
         rows = []
         for vaccine_code, makers in sorted(MAKERS.items()):
             vaccine = VACCINE_BY_CODE[vaccine_code]
@@ -240,7 +308,6 @@ class TraceabilityExtension:
         purchases: list[tuple[str, date, int]] = []  # (batch, day, qty)
         batch_rows, trace_rows = [], []
         lot_seq = 0
-        trace_rate = ctx.fault_rates.get("bad_trace_code", 0.0)
         for (vaccine_code, maker, batch_no), unit_days in sorted(by_batch.items()):
             spec = spec_id(vaccine_code, maker)
             bid = batch_id(spec, batch_no)
@@ -248,20 +315,9 @@ class TraceabilityExtension:
             per_unit = MULTI_DOSE.get(vaccine_code, (1, "支"))[0]
             first_use = min(day for days in unit_days.values() for day in days)
             lot_seq += 1
-            recorded_expiry = expiry
-            if rng.random() < ctx.fault_rates.get("stock_expired_use", 0.0):
-                recorded_expiry = first_use - timedelta(days=rng.randint(1, 30))
-                faults.record("stock_expired_use", bid,
-                              f"batch master expiry {recorded_expiry} precedes use on {first_use} (true {expiry})")
-            batch_rows.append((bid, spec, batch_no, produced, recorded_expiry, f"SG{produced.year}{lot_seq:06d}",
-                               datetime.combine(produced + timedelta(days=10), time(9))))
-            for number in range(3):
-                code = f"{drug_id_code(vaccine_code, maker)}{batch_no}{lot_seq % 10000:04d}{number:01d}"
-                if rng.random() < trace_rate:
-                    code = rng.choice(("9999999" + code[7:], code + "0", code[:10] + "X" + code[11:]))
-                    faults.record("bad_trace_code", code, "trace code fails the 20-digit / prefix check")
-                scanned = datetime.combine(produced + timedelta(days=3), time(10, number))
-                trace_rows.append((code, bid, ctx.world.units.units[0].unit_id, scanned, scanned))
+            batch_row, codes = batch_master(ctx, rng, faults, vaccine_code, maker, batch_no, lot_seq, first_use)
+            batch_rows.append(batch_row)
+            trace_rows += codes
 
             # Vials needed per leaf unit and month (multi-dose vials: opened per day).
             leaf_need: dict[str, Counter] = {}
@@ -341,32 +397,7 @@ class TraceabilityExtension:
 
     def _emit_docs(self, ctx: GenContext, flow: _Flow, units, emit) -> dict[str, int]:
         rng = random.Random(f"{ctx.seed}:traceability:docs")
-        handlers: dict[str, str] = {}
-        docs: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
-        for unit_id, day, doc_type, counterparty, reason, bid, qty in flow.events:
-            docs[(day, unit_id, doc_type, counterparty or "", reason or "")].append((bid, qty))
-        per_unit = {spec[0]: spec[5] for spec in self.specs()}
-        makers = dict(MANUFACTURERS)
-        doc_of_purchase: dict[str, int] = {}
-        line_id = 0
-        for doc_id, key in enumerate(sorted(docs), start=1):
-            day, unit_id, doc_type, counterparty, reason = key
-            if unit_id not in handlers:
-                handlers[unit_id] = names.adult_name(rng, rng.choice("12"))
-            stamp = datetime.combine(day, time(16, 30))
-            supplier = None
-            if counterparty.startswith("M:"):
-                supplier, counterparty = makers[counterparty[2:]], ""
-            elif counterparty:
-                supplier = units[counterparty].unit_name
-            emit("stock_doc", (doc_id, f"{doc_type[:2]}{day:%Y%m%d}{doc_id:08d}", doc_type, unit_id, day,
-                               counterparty or None, supplier, handlers[unit_id], reason or None, False, stamp))
-            for bid, qty in sorted(docs[key]):
-                line_id += 1
-                emit("stock_line", (line_id, doc_id, bid, qty, qty * per_unit[bid.split(":")[0]], stamp))
-                if doc_type == "IN_PURCHASE":
-                    doc_of_purchase[bid] = doc_id
-        return doc_of_purchase
+        return emit_stock_docs(flow.events, units, rng, emit)[0]
 
     def _emit_contracts(self, ctx: GenContext, purchases, doc_of_purchase, emit) -> None:
         rng = random.Random(f"{ctx.seed}:traceability:contracts")

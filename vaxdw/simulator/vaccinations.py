@@ -85,28 +85,12 @@ class DoseWriter:
         self.vaccinators = ctx.world.staff.vaccinators
         self.cutoff = ctx.cutoff
         self.rates = ctx.fault_rates
+        # Daily simulation: every entry falls on the simulated day (a dose given just before midnight is
+        # entered before it, not after the day's cutoff). The whole-history generator leaves it None.
+        self.entry_deadline: datetime | None = None
 
-    def emit(
-        self,
-        child: Child,
-        vaccine_code: str,
-        dose_no: int,
-        vaccinated_at: datetime,
-        unit_id: str,
-        route_code: str,
-        site_code: str,
-        vacc_property: str,
-        is_free: bool,
-        birth_dose: bool = False,
-    ) -> None:
-        rng, frng, ctx = self.rng, self.frng, self.ctx
-        vaccination_id = ctx.next_vaccination_id
-        ctx.next_vaccination_id += 1
-        staff = self.vaccinators.get(unit_id)
-        vaccinator = staff[rng.randrange(len(staff))] if staff else None
-        makers = MAKERS.get(vaccine_code)
-        manufacturer = makers[rng.randrange(len(makers))] if makers else None
-        batch_no, expiry = _batch(rng, vaccinated_at.date(), vaccine_code, manufacturer)
+    def _entry(self, vaccinated_at: datetime) -> datetime:
+        rng = self.rng
         roll = rng.random()
         if roll < 0.70:
             delay = timedelta(minutes=rng.randint(2, 60))
@@ -121,6 +105,35 @@ class DoseWriter:
         entered_at = vaccinated_at + delay
         if entered_at >= self.cutoff:
             entered_at = vaccinated_at + timedelta(minutes=rng.randint(2, 30))
+        if self.entry_deadline is not None and entered_at > self.entry_deadline:
+            entered_at = max(vaccinated_at, self.entry_deadline)
+        return entered_at
+
+    def emit(
+        self,
+        child: Child,
+        vaccine_code: str,
+        dose_no: int,
+        vaccinated_at: datetime,
+        unit_id: str,
+        route_code: str,
+        site_code: str,
+        vacc_property: str,
+        is_free: bool,
+        birth_dose: bool = False,
+        entered_at: datetime | None = None,
+    ) -> None:
+        """Write one dose. ``entered_at`` given: the dose was entered then (a back-entry, 补录), not drawn."""
+        rng, frng, ctx = self.rng, self.frng, self.ctx
+        vaccination_id = ctx.next_vaccination_id
+        ctx.next_vaccination_id += 1
+        staff = self.vaccinators.get(unit_id)
+        vaccinator = staff[rng.randrange(len(staff))] if staff else None
+        makers = MAKERS.get(vaccine_code)
+        manufacturer = makers[rng.randrange(len(makers))] if makers else None
+        batch_no, expiry = _batch(rng, vaccinated_at.date(), vaccine_code, manufacturer)
+        if entered_at is None:
+            entered_at = self._entry(vaccinated_at)
         uploaded_at: datetime | None = entered_at + timedelta(minutes=rng.randint(1, 360))
         if rng.random() < 0.02 or (self.cutoff - entered_at < timedelta(days=2) and rng.random() < 0.5):
             uploaded_at = None
@@ -177,8 +190,15 @@ def _in_window(child: Child, moment: datetime) -> bool:
     return child.window is None or child.window[0] <= moment <= child.window[1]
 
 
-def child_doses(ctx: GenContext, child: Child, birth_unit: str | None, out: DoseWriter) -> None:
-    """Write all doses of one child."""
+def child_doses(
+    ctx: GenContext, child: Child, birth_unit: str | None, out: DoseWriter, clamp_birth_doses: bool = False
+) -> None:
+    """Write all doses of one child (those before the cutoff).
+
+    ``clamp_birth_doses``: a newborn of the simulated day whose hospital birth dose would fall after the
+    day's cutoff gets it before the cutoff instead (between birth and midnight), so it is still given
+    at the birth hospital within 24 h.
+    """
     rng = out.rng
     cutoff = ctx.cutoff
     birth = child.birth_at
@@ -193,6 +213,9 @@ def child_doses(ctx: GenContext, child: Child, birth_unit: str | None, out: Dose
         previous: date | None = None
         for dose in series:
             moment = _next_moment(rng, child, dose, previous, hospital, positive)
+            if (clamp_birth_doses and moment is not None and moment >= cutoff and hospital
+                    and dose.min_age_months == 0 and moment - birth < timedelta(hours=72)):
+                moment = birth + (cutoff - birth) * rng.random()
             if moment is None or not _allowed(child, moment, cutoff):
                 break
             previous = moment.date()
