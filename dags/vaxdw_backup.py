@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from airflow.sdk import dag, get_current_context, task
 
 from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+from vaxdw.settings import get_settings
+
+TASK_TIMEOUT = timedelta(seconds=get_settings().task_timeout_seconds)
 
 
 @dag(
@@ -24,7 +27,7 @@ from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callb
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "ops", "backup"],
-    default_args={"owner": "vaxdw-ops", "retries": 1, "retry_delay": timedelta(minutes=10),
+    default_args={"owner": "vaxdw-ops", "execution_timeout": TASK_TIMEOUT, "retries": 1, "retry_delay": timedelta(minutes=10),
                   "on_failure_callback": on_failure_callback, "on_success_callback": on_success_callback},
 )
 def vaxdw_backup():

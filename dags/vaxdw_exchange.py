@@ -22,11 +22,16 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from vaxdw.settings import get_settings
+
 MARTS = Asset("vaxdw://warehouse/marts")
 
 
 def _run_id() -> str:
     return get_current_context()["run_id"]
+
+
+TASK_TIMEOUT = timedelta(seconds=get_settings().task_timeout_seconds)
 
 
 @dag(
@@ -37,7 +42,7 @@ def _run_id() -> str:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "exchange", "national", "coldchain"],
-    default_args={"owner": "vaxdw-data", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args={"owner": "vaxdw-data", "execution_timeout": TASK_TIMEOUT, "retries": 2, "retry_delay": timedelta(minutes=2)},
 )
 def vaxdw_exchange():
     @task

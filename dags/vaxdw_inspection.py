@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from airflow.sdk import dag, task
 
 from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+from vaxdw.settings import get_settings
+
+TASK_TIMEOUT = timedelta(seconds=get_settings().task_timeout_seconds)
 
 
 @dag(
@@ -23,7 +26,7 @@ from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callb
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "ops", "inspection"],
-    default_args={"owner": "vaxdw-ops", "retries": 1, "retry_delay": timedelta(minutes=10),
+    default_args={"owner": "vaxdw-ops", "execution_timeout": TASK_TIMEOUT, "retries": 1, "retry_delay": timedelta(minutes=10),
                   "on_failure_callback": on_failure_callback, "on_success_callback": on_success_callback},
 )
 def vaxdw_inspection():

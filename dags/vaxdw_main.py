@@ -67,6 +67,7 @@ def _run_id() -> str:
     params={"full_refresh": Param(False, type="boolean", description="dbt 全量重建 (full refresh) instead of incremental")},
     default_args={
         "owner": "vaxdw-data",
+        "execution_timeout": timedelta(seconds=get_settings().task_timeout_seconds),
         "retries": 2,
         "retry_delay": timedelta(minutes=2),
         "on_failure_callback": on_failure_callback,

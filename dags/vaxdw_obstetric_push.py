@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from vaxdw.settings import get_settings
+
 MARTS = Asset("vaxdw://warehouse/marts")
+
+
+TASK_TIMEOUT = timedelta(seconds=get_settings().task_timeout_seconds)
 
 
 @dag(
@@ -24,7 +29,7 @@ MARTS = Asset("vaxdw://warehouse/marts")
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "obstetric"],
-    default_args={"owner": "vaxdw-data", "retries": 1, "retry_delay": timedelta(minutes=2)},
+    default_args={"owner": "vaxdw-data", "execution_timeout": TASK_TIMEOUT, "retries": 1, "retry_delay": timedelta(minutes=2)},
 )
 def vaxdw_obstetric_push():
     @task

@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from airflow.sdk import dag, get_current_context, task
 
 from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callback
+from vaxdw.settings import get_settings
+
+TASK_TIMEOUT = timedelta(seconds=get_settings().task_timeout_seconds)
 
 
 @dag(
@@ -25,7 +28,7 @@ from vaxdw.alerts.airflow_callbacks import on_failure_callback, on_success_callb
     max_active_runs=1,
     doc_md=__doc__,
     tags=["vaxdw", "ops", "report"],
-    default_args={"owner": "vaxdw-ops", "retries": 1, "retry_delay": timedelta(minutes=10),
+    default_args={"owner": "vaxdw-ops", "execution_timeout": TASK_TIMEOUT, "retries": 1, "retry_delay": timedelta(minutes=10),
                   "on_failure_callback": on_failure_callback, "on_success_callback": on_success_callback},
 )
 def vaxdw_ops_monthly():

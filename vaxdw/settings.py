@@ -77,6 +77,8 @@ class Settings:
     # province's full refresh (docs/scaling.md); the Airflow task's execution_timeout follows it.
     full_refresh_weekday: str = "sun"
     dbt_timeout_seconds: int = 3 * 3600
+    # Airflow execution_timeout of every other task of the project's DAGs (VAXDW_TASK_TIMEOUT_SECONDS).
+    task_timeout_seconds: int = 2 * 3600
     # Backups (vaxdw.backup): where logical backups are written and how many full backups are kept.
     backup_dir: Path = PROJECT_ROOT / "backups"
     backup_keep_full: int = 4
@@ -128,6 +130,7 @@ def get_settings() -> Settings:
         airflow_deadline_alerts=env.get("VAXDW_AIRFLOW_DEADLINE_ALERTS", "false").lower() in ("1", "true", "yes"),
         full_refresh_weekday=_weekday(env.get("VAXDW_FULL_REFRESH_WEEKDAY", "sun")),
         dbt_timeout_seconds=int(env.get("VAXDW_DBT_TIMEOUT_SECONDS", str(3 * 3600))),
+        task_timeout_seconds=int(env.get("VAXDW_TASK_TIMEOUT_SECONDS", str(2 * 3600))),
         backup_dir=_env_path("VAXDW_BACKUP_DIR", PROJECT_ROOT / "backups"),
         backup_keep_full=int(env.get("VAXDW_BACKUP_KEEP_FULL", "4")),
         audit_retention_days=int(env.get("VAXDW_AUDIT_RETENTION_DAYS", "1095")),

@@ -24,6 +24,9 @@ PROBE = textwrap.dedent(
         "tags": sorted(dag.tags) if dag else [],
         "retries": dag.default_args.get("retries") if dag else None,
         "deadline": [d.callback.path for d in (dag.deadline or [])] if dag else [],
+        "timeouts": {f"{d.dag_id}.{t.task_id}": t.execution_timeout.total_seconds() if t.execution_timeout else None
+                     for d in bag.dags.values() for t in d.tasks},
+        "params": {k: v for k, v in dag.params.dump().items()} if dag else {},
     }))
     """
 )
@@ -49,3 +52,9 @@ def test_every_dag_imports_without_errors(tmp_path):
     # Airflow 3 Deadline Alert (the SLA replacement) feeds the one alert path
     assert info["deadline"] == ["vaxdw.alerts.airflow_callbacks.on_deadline_missed"]
     assert {"vaxdw_sla_watch", "vaxdw_ops_monthly"} <= set(info["dag_ids"])
+    # every task has a time limit; the dbt build's is sized for a province's full refresh (VAXDW_DBT_TIMEOUT_SECONDS)
+    settings = get_settings()
+    assert info["timeouts"] and all(info["timeouts"].values()), info["timeouts"]
+    assert info["timeouts"]["vaxdw_main.transform"] == settings.dbt_timeout_seconds + 600
+    assert info["timeouts"]["vaxdw_main.extract_load"] == settings.task_timeout_seconds
+    assert info["params"] == {"full_refresh": False}  # the daily run is incremental unless triggered otherwise
