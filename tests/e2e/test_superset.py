@@ -276,7 +276,7 @@ def test_unknown_user_sees_nothing(superset):
     assert _scalar(client, _chart_ids(client)["实种剂次数"]) is None
 
 
-@pytest.mark.timeout(2400)  # 23 dashboard visits; a shared 2-core machine under load needs the margin
+@pytest.mark.timeout(2400)  # 18 dashboard visits; a shared 2-core machine under load needs the margin
 def test_browser_dashboards(superset, township):
     sup, _ = superset
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -286,10 +286,13 @@ def test_browser_dashboards(superset, township):
     boards = {b.slug: b for b in all_dashboards()}
     detail_charts = {"shizhong": "接种明细", "stock": "出入库账簿", "stock-indicators": "盘点明细"}
     dashboards = [{"slug": slug, "detail_chart": detail_charts.get(slug)} for slug in boards]
-    # Every dashboard as admin and as a county account; the other scoped accounts only where their rows
-    # prove the scope (keeps the browser stage short on a small machine).
-    plan = {sup.admin: None, "lianhu_cdc": None, "xian_cdc": ["shizhong"], "clinic_user": ["shizhong"],
-            "rabies_user": ["stock", "stock-indicators"]}
+    # Every dashboard rendered once (as admin): that it renders is what only a browser shows. The scoped
+    # accounts' numbers and CSV are checked through the API (test_scoped_chart_data_and_csv and the tests
+    # after it); in the browser each role opens only the dashboards whose rendered detail rows prove its
+    # scope (county, city, clinic, rabies): 11 + 7 visits, where the county account used to open every
+    # dashboard too (29 visits): the browser stage was the suite's longest on a 2-core machine.
+    plan = {sup.admin: None, "lianhu_cdc": ["shizhong", "stock", "stock-indicators"], "xian_cdc": ["shizhong"],
+            "clinic_user": ["shizhong"], "rabies_user": ["stock", "stock-indicators"]}
     users = [{"name": name, "password": sup.admin_password if name == sup.admin else passwords[name],
               "dashboards": only, "screenshot": None if name == sup.admin else ["shizhong", "stock"]}
              for name, only in plan.items()]
@@ -301,7 +304,7 @@ def test_browser_dashboards(superset, township):
     results = json.loads(proc.stdout)
     (ARTIFACTS / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     assert len(results) == sum(len(only or boards) for only in plan.values())
-    assert {res["slug"] for res in results if res["user"] == "lianhu_cdc"} == set(boards)
+    assert {res["slug"] for res in results if res["user"] == sup.admin} == set(boards)
     for res in results:
         board = boards[res["slug"]]
         assert res["errors"] == [], res
