@@ -290,7 +290,7 @@ def test_browser_dashboards(superset, township):
     # accounts' numbers and CSV are checked through the API (test_scoped_chart_data_and_csv and the tests
     # after it); in the browser each role opens only the dashboards whose rendered detail rows prove its
     # scope (county, city, clinic, rabies): 11 + 7 visits, where the county account used to open every
-    # dashboard too (29 visits): the browser stage was the suite's longest on a 2-core machine.
+    # dashboard too (26 visits): the browser stage was the suite's longest on a 2-core machine.
     plan = {sup.admin: None, "lianhu_cdc": ["shizhong", "stock", "stock-indicators"], "xian_cdc": ["shizhong"],
             "clinic_user": ["shizhong"], "rabies_user": ["stock", "stock-indicators"]}
     users = [{"name": name, "password": sup.admin_password if name == sup.admin else passwords[name],
