@@ -203,3 +203,32 @@ def test_generated_province_day_after_loads_exactly_the_changes(fresh_dbs):
             assert second[name].rows_read == len(changes.changed_ids(name)) > 0
             assert second[name].watermark_from == first[name].watermark_to
     assert all(second[name].rows_read == 0 for name in ("region", "unit", "staff", "vaccine"))
+
+
+def test_raw_load_index_is_brin_and_old_btrees_are_replaced(source_and_warehouse):
+    """raw is append-only in load order: its _load_id index is a BRIN; a warehouse made before it had a
+    btree, which the next load replaces."""
+    from vaxdw.extract_load.control import ensure_control
+
+    source, warehouse = source_and_warehouse
+    load_all(source, warehouse)
+
+    def methods() -> dict[str, str]:
+        with connect(warehouse) as conn:
+            return dict(conn.execute(
+                "select c.relname, am.amname from pg_index as i join pg_class as c on c.oid = i.indexrelid "
+                "join pg_am as am on am.oid = c.relam join pg_class as t on t.oid = i.indrelid "
+                "join pg_namespace as n on n.oid = t.relnamespace where n.nspname = 'raw' "
+                "and t.relname = 'vaccination'").fetchall())
+
+    assert methods() == {"vaccination_load_brin": "brin"}
+    with connect(warehouse) as conn:
+        conn.execute("drop index raw.vaccination_load_brin")
+        conn.execute("create index vaccination_load_idx on raw.vaccination (_load_id)")  # the old layout
+    with connect(warehouse) as conn:
+        ensure_control(conn)
+    assert methods() == {"vaccination_load_brin": "brin"}
+    with connect(warehouse) as conn:
+        plan = "\n".join(row[0] for row in conn.execute(
+            "explain select count(*) from raw.vaccination where _load_id > 1000000"))
+    assert "vaccination_load_brin" in plan or "Seq Scan" in plan
