@@ -81,7 +81,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     days = args.retention_days if args.retention_days is not None else exchange_config(settings).payload_retention_days
     try:
         result = prune_payloads(warehouse, days, batch_size=args.batch_size, vacuum=not args.no_vacuum,
-                                dry_run=args.dry_run)
+                                compact=args.compact, dry_run=args.dry_run)
     except RetentionError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -136,6 +136,9 @@ def register(subparsers) -> None:
                    help="override VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS (default 30)")
     p.add_argument("--batch-size", type=int, default=10_000, help="payload rows examined per transaction")
     p.add_argument("--no-vacuum", action="store_true", help="skip the VACUUM of the pruned tables afterwards")
+    p.add_argument("--compact", action="store_true",
+                   help="VACUUM FULL the payload and feedback tables (returns the space to the operating system; "
+                        "exclusive lock: run it when no exchange DAG run is active)")
     p.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
     p.set_defaults(func=cmd_prune)
 

@@ -16,8 +16,11 @@ counted from ``feedback_at``), its payload row is deleted; everything else stays
 
 The deletes run in bounded batches (one transaction per ``batch_size`` payload rows examined, in item id order),
 so a first prune of a whole province does not hold one long transaction; a plain ``VACUUM`` afterwards makes the
-space reusable for new payloads (and returns trailing empty pages to the operating system). Every prune that
-removed something is recorded in ``exchange.payload_prune``.
+space reusable for new payloads (the table stops growing, but keeps its size on disk: the rows still needed are
+spread over its pages). ``compact=True`` (``vaxdw exchange prune --compact``) rewrites the two tables instead
+(``VACUUM FULL``: only the rows kept are copied, the rest of the file goes back to the operating system) under an
+exclusive lock, for the one-off after the first prune of a province. Every prune that removed something is
+recorded in ``exchange.payload_prune``.
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ class PruneResult:
     seconds: float = 0.0
     table_bytes_before: dict[str, int] = field(default_factory=dict)
     table_bytes_after: dict[str, int] = field(default_factory=dict)  # after the vacuum (what is on disk)
+    compacted: bool = False
 
     def as_text(self) -> str:
         head = "上传报文清理（预演，未删除）" if self.dry_run else "上传报文清理"
@@ -129,7 +133,8 @@ def check_retention(days: int) -> int:
 
 
 def prune_payloads(warehouse: PgParams, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None,
-                   batch_size: int = DEFAULT_BATCH_SIZE, vacuum: bool = True, dry_run: bool = False) -> PruneResult:
+                   batch_size: int = DEFAULT_BATCH_SIZE, vacuum: bool = True, compact: bool = False,
+                   dry_run: bool = False) -> PruneResult:
     """Delete the payloads of items accepted at or before ``now - retention_days`` (``now``: the database's
     clock unless given), and earlier feedback rows of those items; the last feedback row stays."""
     check_retention(retention_days)
@@ -138,7 +143,8 @@ def prune_payloads(warehouse: PgParams, retention_days: int = DEFAULT_RETENTION_
         ensure_schema(conn)
         if now is None:
             now = conn.execute("select now()").fetchone()[0]
-        result = PruneResult(retention_days, now - timedelta(days=retention_days), dry_run=dry_run)
+        result = PruneResult(retention_days, now - timedelta(days=retention_days), dry_run=dry_run,
+                             compacted=compact and not dry_run)
         result.table_bytes_before = _sizes(conn)
         if dry_run:
             payloads, payload_bytes, feedback, feedback_bytes = conn.execute(
@@ -148,8 +154,11 @@ def prune_payloads(warehouse: PgParams, retention_days: int = DEFAULT_RETENTION_
             _prune(conn, result, max(1, batch_size))
             if result.payloads_removed:
                 _record(conn, result)
-                if vacuum:
-                    conn.execute("vacuum (analyze) exchange.upload_payload, exchange.upload_feedback")
+            if compact:  # also after an earlier prune that only vacuumed
+                log.info("exchange outbox retention: rewriting exchange.upload_payload and upload_feedback")
+                conn.execute("vacuum (full, analyze) exchange.upload_payload, exchange.upload_feedback")
+            elif vacuum and result.payloads_removed:
+                conn.execute("vacuum (analyze) exchange.upload_payload, exchange.upload_feedback")
         result.table_bytes_after = _sizes(conn)
     result.seconds = round(time.perf_counter() - started, 2)
     log.info("exchange outbox retention (%d days, cutoff %s%s): %d payloads and %d earlier feedback rows removed, "
