@@ -18,6 +18,10 @@ After the upload (each item written once and updated twice: in flight, then acce
 every ``exchange.upload_*`` table is recorded (``pg_total_relation_size``: heap, TOAST and indexes; issue 7
 measured the payload kept in the status row at 12 GB of a 19 GB demo warehouse).
 
+Then the outbox retention runs with 0 days (``retention.prune_payloads``: every accepted item's payload is
+removed, as 30 days after this upload with the default setting) and the sizes are recorded again: after the
+prune's plain VACUUM (space reusable by new payloads) and after ``--compact`` (VACUUM FULL: space returned).
+
 Reports records/s of the whole upload (enqueue + send) and of the copy-out, and their ratio; checks that every
 record got feedback, the reconciliation balances and the remote created nothing twice. Writes
 ``bench/results/exchange_upload.json`` and appends to ``bench/results/history.jsonl``. The machines are
@@ -44,6 +48,7 @@ from vaxdw.exchange import outbox
 from vaxdw.exchange.categories import VACCINATION
 from vaxdw.exchange.client import UploadClient
 from vaxdw.exchange.config import Endpoint, Limits
+from vaxdw.exchange.retention import prune_payloads
 from vaxdw.settings import PROJECT_ROOT, get_settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -101,6 +106,13 @@ def run_scale(scale: str, limits: Limits) -> dict:
                    for r in recon)
     assert enqueued.enqueued == records and sent.accepted + sent.rejected == records, (enqueued, sent)
     assert balanced and remote["duplicate_creates"] == 0 and sent.left_in_flight == 0
+    with connect(warehouse) as conn:
+        last_feedback = conn.execute("select max(feedback_at) from exchange.upload_item").fetchone()[0]
+    pruned = prune_payloads(warehouse, 0, now=last_feedback)
+    sizes_pruned = table_sizes(warehouse)
+    compacted = prune_payloads(warehouse, 0, now=last_feedback, compact=True)
+    sizes_compacted = table_sizes(warehouse)
+    assert outbox.reconciliation(warehouse) == recon, "the prune changed the reconciliation"
     upload_seconds = enqueue_seconds + send_seconds
     upload_rate = records / upload_seconds
     copy_rate = records / copy_seconds
@@ -121,6 +133,13 @@ def run_scale(scale: str, limits: Limits) -> dict:
         "remote_duplicate_creates": remote["duplicate_creates"],
         "table_bytes": sizes,
         "table_bytes_total": sum(sizes.values()),
+        "prune": {"payloads_removed": pruned.payloads_removed, "feedback_removed": pruned.feedback_removed,
+                  "bytes_removed_estimate": pruned.bytes_removed, "seconds": pruned.seconds,
+                  "compact_seconds": compacted.seconds},
+        "table_bytes_after_prune": sizes_pruned,
+        "table_bytes_total_after_prune": sum(sizes_pruned.values()),
+        "table_bytes_after_compact": sizes_compacted,
+        "table_bytes_total_after_compact": sum(sizes_compacted.values()),
     }
 
 
@@ -163,7 +182,10 @@ def main() -> None:
         print(f"{run['scale']}: {run['records']:,} records uploaded in {run['seconds']['upload']} s "
               f"(enqueue {run['seconds']['enqueue']} s, send {run['seconds']['send']} s, {run['batches']} batches): "
               f"{run['upload_records_per_s']:,} records/s; COPY-out {run['copy_out_records_per_s']:,} records/s; "
-              f"ratio {run['ratio']}; exchange.upload_* tables {run['table_bytes_total'] / 2**20:,.0f} MiB")
+              f"ratio {run['ratio']}; exchange.upload_* tables {run['table_bytes_total'] / 2**20:,.0f} MiB, "
+              f"{run['table_bytes_total_after_prune'] / 2**20:,.0f} MiB after pruning "
+              f"{run['prune']['payloads_removed']:,} accepted payloads in {run['prune']['seconds']} s, "
+              f"{run['table_bytes_total_after_compact'] / 2**20:,.0f} MiB after --compact")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ Runs after the main pipeline has built the marts (data-aware schedule on `vaxdw:
 - uploads changed records to the national immunization information system (recipients, vaccinations,
   stock documents, cold-chain equipment, staff) and the circulation information to the collaborative
   platform, with per-record feedback and reconciliation (`exchange.reconciliation`);
+- prunes the outbox: payloads of items accepted longer ago than `VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS`
+  (default 30) are removed, the items, their content hashes and last feedback stay;
 - raises alert events for temperature excursions and stopped devices (`ops.alert_event`);
 - writes the 业务人员上传 and cold-chain statements.
 
@@ -76,6 +78,12 @@ def vaxdw_exchange():
         steps.upload_circulation(_run_id())
 
     @task
+    def prune_outbox() -> None:
+        from vaxdw.exchange import steps
+
+        steps.prune_outbox(_run_id())
+
+    @task
     def raise_coldchain_alerts() -> None:
         from vaxdw.exchange import steps
 
@@ -89,7 +97,11 @@ def vaxdw_exchange():
 
     marts = build_exchange_marts()
     [receive_pushes(), pull_coldchain()] >> marts
-    marts >> [upload_national(), upload_circulation(), raise_coldchain_alerts()] >> export_exchange()
+    uploads = [upload_national(), upload_circulation()]
+    alerts = raise_coldchain_alerts()
+    marts >> [*uploads, alerts]
+    uploads >> prune_outbox()
+    [*uploads, alerts] >> export_exchange()
 
 
 vaxdw_exchange()

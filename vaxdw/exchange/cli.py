@@ -1,5 +1,5 @@
 """``vaxdw exchange …``: run the push receiver, look at reconciliation and held-back records, resend rejected
-records, export the 业务人员上传 statement."""
+records, prune the payloads of accepted items past the retention, export the 业务人员上传 statement."""
 
 from __future__ import annotations
 
@@ -68,6 +68,27 @@ def cmd_resend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    import sys
+
+    from vaxdw.db import resolve
+    from vaxdw.exchange.config import exchange_config
+    from vaxdw.exchange.retention import RetentionError, prune_payloads
+    from vaxdw.settings import get_settings
+
+    settings = get_settings()
+    _, warehouse = resolve(settings)
+    days = args.retention_days if args.retention_days is not None else exchange_config(settings).payload_retention_days
+    try:
+        result = prune_payloads(warehouse, days, batch_size=args.batch_size, vacuum=not args.no_vacuum,
+                                compact=args.compact, dry_run=args.dry_run)
+    except RetentionError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(result.as_text())
+    return 0
+
+
 def cmd_staff_upload(args: argparse.Namespace) -> int:
     from exporters.staff_upload import write_staff_upload
     from vaxdw.db import resolve
@@ -109,6 +130,17 @@ def register(subparsers) -> None:
     p.add_argument("--key", action="append", help="record key (repeatable; default: all rejected)")
     p.add_argument("--code", action="append", help="only rejections with this error code (repeatable)")
     p.set_defaults(func=cmd_resend)
+
+    p = sub.add_parser("prune", help="remove the payloads of items accepted longer ago than the retention")
+    p.add_argument("--retention-days", type=int, default=None,
+                   help="override VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS (default 30)")
+    p.add_argument("--batch-size", type=int, default=10_000, help="payload rows examined per transaction")
+    p.add_argument("--no-vacuum", action="store_true", help="skip the VACUUM of the pruned tables afterwards")
+    p.add_argument("--compact", action="store_true",
+                   help="VACUUM FULL the payload and feedback tables (returns the space to the operating system; "
+                        "exclusive lock: run it when no exchange DAG run is active)")
+    p.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("staff-upload", help="业务人员上传统计表 (Excel), or one staff member's upload history")
     p.add_argument("--level", default="county", choices=["city", "county", "unit"])

@@ -17,6 +17,7 @@ systems and to the simulators; only these values differ.
 | VAXDW_EXCHANGE_CONCURRENCY | batches in flight at once per category | 4 |
 | VAXDW_EXCHANGE_MAX_ATTEMPTS | tries per batch before it is left in flight for the next run | 5 |
 | VAXDW_EXCHANGE_BACKOFF_SECONDS | first retry delay; doubles each try, capped at 60 s | 2 |
+| VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS | days an accepted item's payload is kept after acceptance | 30 |
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class ExchangeConfig:
     vendors: tuple[VendorFeed, ...] = ()
     limits: Limits = Limits()
     categories: tuple[str, ...] | None = None  # None = every category
+    payload_retention_days: int = 30  # after acceptance (vaxdw/exchange/retention.py)
 
 
 def _verify(value: str | None) -> bool | str:
@@ -115,4 +117,5 @@ def exchange_config(settings: Settings | None = None) -> ExchangeConfig:
             max_attempts=int(extra.get("VAXDW_EXCHANGE_MAX_ATTEMPTS", "5")),
             backoff_seconds=float(extra.get("VAXDW_EXCHANGE_BACKOFF_SECONDS", "2")),
         ),
+        payload_retention_days=int(extra.get("VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS", "30")),
     )

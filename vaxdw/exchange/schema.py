@@ -55,7 +55,9 @@ do $$ begin
 end $$;
 
 -- The record as sent, one row per item, written once in the transaction that creates the item and never
--- updated (insert-only: status changes of the item do not copy it). A resent item gets its own row.
+-- updated (insert-only: status changes of the item do not copy it). A resent item gets its own row. Deleted
+-- once the item has been accepted for the retention (vaxdw/exchange/retention.py): an accepted item without
+-- a payload row is a pruned one.
 create table if not exists exchange.upload_payload (
     item_id bigint primary key references exchange.upload_item (item_id),
     payload jsonb not null
@@ -74,7 +76,8 @@ create table if not exists exchange.upload_batch (
     error text
 );
 
--- Feedback exactly as the remote gave it, one row per item and response (kept for audit).
+-- Feedback exactly as the remote gave it, one row per item and response (kept for audit; of a pruned accepted
+-- item only the latest row stays).
 create table if not exists exchange.upload_feedback (
     feedback_id bigint generated always as identity primary key,
     item_id bigint not null references exchange.upload_item (item_id),
@@ -85,6 +88,17 @@ create table if not exists exchange.upload_feedback (
     received_at timestamptz not null default now()
 );
 create index if not exists upload_feedback_item_idx on exchange.upload_feedback (item_id);
+
+-- One row per retention run that removed payloads (the audit trail of what is no longer kept, and when).
+create table if not exists exchange.payload_prune (
+    prune_id bigint generated always as identity primary key,
+    pruned_at timestamptz not null default now(),
+    retention_days integer not null,
+    cutoff timestamptz not null,          -- payloads of items accepted at or before this were removed
+    payloads_removed bigint not null,
+    feedback_removed bigint not null,
+    bytes_removed bigint not null         -- estimate: the deleted rows and their index entries
+);
 
 create table if not exists exchange.watermark (
     target text not null,

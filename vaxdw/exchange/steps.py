@@ -2,16 +2,17 @@
 ``control.pipeline_step`` (steps named ``exchange_*``), like the main pipeline's steps.
 
 receive_pushes (inbox → raw) and pull_coldchain (vendors → raw) → build_exchange_marts (dbt, exchange
-models) → upload_national (five categories) · upload_circulation · raise_coldchain_alerts · export_exchange.
+models) → upload_national (five categories) · upload_circulation → prune_outbox (payloads of accepted items past
+the retention) · raise_coldchain_alerts · export_exchange.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 
 from vaxdw.db import resolve
-from vaxdw.exchange import coldchain, inbox, outbox
+from vaxdw.exchange import coldchain, inbox, outbox, retention
 from vaxdw.exchange.categories import CATEGORIES, NIIS_ORDER
 from vaxdw.exchange.client import UploadClient
 from vaxdw.exchange.config import exchange_config
@@ -101,6 +102,14 @@ def upload_circulation(run_id: str, settings: Settings | None = None, sleep=time
     return _upload(run_id, settings, "collab", ("circulation",), "exchange_upload_collab", sleep)
 
 
+def prune_outbox(run_id: str, settings: Settings | None = None, now: datetime | None = None) -> dict:
+    """Remove the payloads of items accepted more than VAXDW_EXCHANGE_PAYLOAD_RETENTION_DAYS ago."""
+    settings = settings or get_settings()
+    _, warehouse = resolve(settings)
+    result = retention.prune_payloads(warehouse, exchange_config(settings).payload_retention_days, now=now)
+    return record_step(warehouse, run_id, "exchange_prune", result)
+
+
 def raise_coldchain_alerts(run_id: str, settings: Settings | None = None) -> dict:
     _, warehouse = resolve(settings or get_settings())
     return record_step(warehouse, run_id, "exchange_alerts", coldchain.raise_alerts(warehouse))
@@ -167,6 +176,11 @@ def summary_lines(steps: dict) -> list[str]:
             lines.append(f"    reconciliation {row['category']:<14} {row['sent_date']}: sent {row['sent']:,} ="
                          f" accepted {row['accepted']:,} + rejected {row['rejected']:,}"
                          f" + in flight {row['in_flight']:,}  {ok}")
+    prune = steps.get("exchange_prune")
+    if prune:
+        lines += ["", f"Outbox retention ({prune['retention_days']} days after acceptance, cutoff {prune['cutoff']}):"
+                      f" payloads removed {prune['payloads_removed']:,}, earlier feedback rows removed"
+                      f" {prune['feedback_removed']:,}, about {prune['bytes_removed'] / 2**20:,.1f} MiB freed"]
     files = steps.get("exchange_export", {}).get("files", [])
     if files:
         lines += ["", "Exchange statements written:"]

@@ -120,14 +120,15 @@ def query_staff_upload(warehouse: PgParams, level: str = "county", region_code: 
 
 
 def failure_detail(warehouse: PgParams, staff_id: int) -> dict:
-    """The record as sent and every feedback of one staff member's uploads (the drill-down)."""
+    """The record as sent and every feedback of one staff member's uploads (the drill-down). ``payload`` is
+    None for an item accepted longer ago than the outbox retention (its payload pruned, vaxdw/exchange/retention.py)."""
     with connect(warehouse) as conn:
         cur = conn.execute("""
             select item.version, item.idempotency_key, item.op, upload_payload.payload, item.status,
                    item.first_sent_at, feedback.batch_id, feedback.status as feedback_status, feedback.code,
                    feedback.message, feedback.received_at
             from exchange.upload_item as item
-            inner join exchange.upload_payload on item.item_id = upload_payload.item_id
+            left join exchange.upload_payload on item.item_id = upload_payload.item_id
             left join exchange.upload_feedback as feedback on item.item_id = feedback.item_id
             where item.target = 'niis' and item.category = 'staff' and item.record_key = %s
             order by item.version, feedback.feedback_id
