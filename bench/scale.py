@@ -150,19 +150,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [(part.split(":")[0], int(part.split(":")[1])) for part in args.sizes.split(",")]
     admin = start_embedded(get_settings())
-    results = [bench_size(admin, name, children, args.days, args.seed) for name, children in sizes]
-    report = {
-        "benchmark": "scale",
-        "measured_at": datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
-        "results": results,
-        "exponents": exponents(results),
-    }
-    for result in results:
+    results: list[dict] = []
+    report: dict = {}
+    for name, children in sizes:  # the report is rewritten after each size: a long run keeps what it finished
+        result = bench_size(admin, name, children, args.days, args.seed)
         for run in ("first_run", "day_run"):
             for step in STEPS:
                 result[run][step].pop("output_tail", None)
-    Path(args.output).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        results.append(result)
+        report = {
+            "benchmark": "scale",
+            "measured_at": datetime.now().isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                        "load_average": os.getloadavg()},
+            "sizes_asked": args.sizes,
+            "results": results,
+            "exponents": exponents(results),
+        }
+        Path(args.output).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     with (RESULTS / "history.jsonl").open("a", encoding="utf-8") as history:
         history.write(json.dumps(report, ensure_ascii=False) + "\n")
     print(json.dumps(report["exponents"], indent=2))
