@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from vaxdw import clock
 from vaxdw.settings import get_settings
 
 
@@ -40,7 +41,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from exporters.audit import write_audit_report
     from vaxdw.audit.report import query_audit_report
 
-    today = date.today()
+    today = clock.today(settings)
     month_from = _month(args.month_from) if args.month_from else date(today.year, today.month, 1)
     month_to = _month(args.month_to) if args.month_to else month_from
     report = query_audit_report(warehouse, month_from, month_to, user=args.of_user, kind=args.kind)
