@@ -22,8 +22,9 @@ import pytest
 from vaxdw.db import PgParams, parse_url
 from vaxdw.settings import get_settings
 
-# After the generated data (as_of 2026-10-31), in the month that main's expectations were written in.
-FROZEN_TODAY = date(2026, 11, 15)
+# After the generated data (as_of 2026-10-31) and on or after 2026-11-27, so the newest quality rule set (2026.2)
+# is the one in force, as it is for every real date since.
+FROZEN_TODAY = date(2026, 11, 28)
 os.environ["VAXDW_EVALUATION_DATE"] = FROZEN_TODAY.isoformat()
 
 
