@@ -147,5 +147,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("ops-report", help="write the monthly operations report (运维月报)")
-    p.add_argument("--month", default=None, help="YYYY-MM (default: last month)")
+    p.add_argument("--month", default=None, help="YYYY-MM (default: the month before VAXDW_EVALUATION_DATE, else last month)")
     p.set_defaults(func=cmd_ops_report)
