@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from exporters.statement import DATE, INTEGER, RATE, TEXT, Column, Statement, write_detail, write_statement
+from vaxdw import clock
 
 TITLE = "乡镇出生队列接种率统计表"
 
@@ -56,7 +57,7 @@ def build_statement(report: Any, prepared_on: date | None = None) -> Statement:
     return Statement(
         title=TITLE, subtitle="单位：人", columns=columns, rows=rows, sheet_name="出生队列接种率",
         filters=dict(report.filters), totals=totals, label_columns=2,
-        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or date.today()).isoformat()},
+        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or clock.today()).isoformat()},
         notes=notes,
     )
 

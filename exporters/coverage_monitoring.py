@@ -10,13 +10,14 @@ from typing import Any
 from openpyxl import Workbook
 
 from exporters.statement import INTEGER, RATE, TEXT, Column, Statement, check_sheet_name, render_statement
+from vaxdw import clock
 
 TITLE = "国家免疫规划疫苗常规免疫接种率监测表"
 DROPOUT_TITLE = "脱漏率（退出率）统计表"
 
 
 def _signatures(prepared_on: date | None) -> dict[str, str]:
-    return {"填报单位": "", "制表人": "", "制表日期": (prepared_on or date.today()).isoformat()}
+    return {"填报单位": "", "制表人": "", "制表日期": (prepared_on or clock.today()).isoformat()}
 
 
 def build_coverage_statement(report: Any, prepared_on: date | None = None) -> Statement:

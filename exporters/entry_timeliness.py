@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from exporters.statement import INTEGER, RATE, TEXT, Column, Statement, write_detail, write_statement
+from vaxdw import clock
 
 TITLE = "实种及时统计表"
 
@@ -62,7 +63,7 @@ def build_statement(report: Any, prepared_on: date | None = None) -> Statement:
         filters=dict(report.filters),
         totals=dict(report.totals),
         label_columns=2,
-        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or date.today()).isoformat()},
+        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or clock.today()).isoformat()},
         notes=notes,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from exporters.statement import TEXT, Column
+from vaxdw import clock
 
 LEVEL_HEADERS = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)", "unit": "接种单位"}
 
@@ -16,7 +17,7 @@ def region_columns(level: str) -> list[Column]:
 
 
 def signatures(reporting_unit: str = "", prepared_by: str = "", prepared_on: date | None = None) -> dict[str, str]:
-    return {"填报单位": reporting_unit, "制表人": prepared_by, "制表日期": (prepared_on or date.today()).isoformat()}
+    return {"填报单位": reporting_unit, "制表人": prepared_by, "制表日期": (prepared_on or clock.today()).isoformat()}
 
 
 def records(frame, keys: list[str]) -> list[dict]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from exporters.statement import DATE, INTEGER, RATE, TEXT, Column, Statement, write_detail, write_statement
+from vaxdw import clock
 
 TITLE = "IPV补种剂次统计表"
 
@@ -37,7 +38,7 @@ def build_statement(report: Any, prepared_on: date | None = None) -> Statement:
     return Statement(
         title=TITLE, subtitle="单位：人、剂次", columns=COLUMNS, rows=rows, sheet_name="IPV补种剂次统计",
         filters=dict(report.filters), totals=dict(report.totals), label_columns=2,
-        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or date.today()).isoformat()},
+        signatures={"填报单位": "", "制表人": "", "制表日期": (prepared_on or clock.today()).isoformat()},
         notes=NOTES,
     )
 

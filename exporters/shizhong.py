@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from exporters.statement import INTEGER, RATE, TEXT, Column, Statement, StatementRow, write_statement
+from vaxdw import clock
 
 TITLE = "实种情况统计表"
 SHEET_NAME = "实种情况统计"
@@ -219,7 +220,7 @@ def build_statement(
     signatures: Mapping[str, str] = {
         "填报单位": reporting_unit,
         "制表人": prepared_by,
-        "制表日期": (prepared_on or date.today()).isoformat(),
+        "制表日期": (prepared_on or clock.today()).isoformat(),
     }
     return Statement(
         title=TITLE,
@@ -316,6 +317,6 @@ def build_manufacturer_statement(
         totals={"doses": int(report.total_doses), "persons": int(report.total_persons)},
         label_columns=4,
         signatures={"填报单位": reporting_unit, "制表人": prepared_by,
-                    "制表日期": (prepared_on or date.today()).isoformat()},
+                    "制表日期": (prepared_on or clock.today()).isoformat()},
         notes=notes,
     )

@@ -1,10 +1,19 @@
-"""Shared fixtures: a real PostgreSQL (pgserver) for the whole session, fresh databases per test."""
+"""Shared fixtures: a real PostgreSQL (pgserver) for the whole session, fresh databases per test.
+
+The session runs on a frozen evaluation date: VAXDW_EVALUATION_DATE is set to :data:`FROZEN_TODAY` when
+this file is imported (before any test module), so vaxdw.clock.today(), every business default and dbt's
+var evaluation_date (vaxdw.dbt_runner) see it, and so do subprocesses (CLI, ``airflow dags test``).
+Tests that need "today" import FROZEN_TODAY; none reads the wall clock for a date
+(tests/unit/test_no_wall_clock.py). Event timestamps (audit rows, loads, alerts) stay on the real clock.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -12,6 +21,11 @@ import pytest
 
 from vaxdw.db import PgParams, parse_url
 from vaxdw.settings import get_settings
+
+# After the generated data (as_of 2026-10-31) and on or after 2026-11-27, so the newest quality rule set (2026.2)
+# is the one in force, as it is for every real date since.
+FROZEN_TODAY = date(2026, 11, 28)
+os.environ["VAXDW_EVALUATION_DATE"] = FROZEN_TODAY.isoformat()
 
 
 @pytest.fixture(scope="session")

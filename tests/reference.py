@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pandas as pd
 
+from tests.conftest import FROZEN_TODAY
 from vaxdw.db import PgParams, connect
 
 
@@ -50,7 +50,7 @@ def countable_doses(warehouse: PgParams) -> pd.DataFrame:
     assert frame["dose_no"].notna().all(), "reference assumes recorded dose numbers"
     parent = regions.set_index("region_code")["parent_code"]
     changes = latest_versions(raw_table(warehouse, "township_change"), "change_id")
-    current = resolve_township_codes(changes, datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    current = resolve_township_codes(changes, FROZEN_TODAY)  # the build's evaluation date
     frame["unit"] = frame["unit_id"]
     frame["township"] = frame["township_code"].map(lambda code: current.get(code, code))
     frame["county"] = frame["township"].map(parent).fillna(frame["county_code"])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from tests.conftest import FROZEN_TODAY
 from tests.reference import latest_versions, raw_table, resolve_township_codes
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
@@ -54,8 +54,7 @@ class Raw:
         regions = latest_versions(raw_table(warehouse, "region"), "region_code")
         self.changes = latest_versions(raw_table(warehouse, "township_change"), "change_id")
         self.parent = regions.set_index("region_code")["parent_code"].to_dict()
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-        current = resolve_township_codes(self.changes, today)
+        current = resolve_township_codes(self.changes, FROZEN_TODAY)  # the build's evaluation date
         places = {}
         for unit in units.itertuples():
             township = current.get(unit.township_code, unit.township_code)

@@ -78,8 +78,7 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_ops_report(args) -> int:
-    from datetime import date
-
+    from vaxdw import clock
     from vaxdw.opsreport import write_monthly
 
     settings = get_settings()
@@ -87,7 +86,7 @@ def cmd_ops_report(args) -> int:
     if args.month:
         year, month = (int(part) for part in args.month.split("-"))
     else:
-        today = date.today()
+        today = clock.today(settings)
         year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     print(write_monthly(warehouse, settings.out_dir, year, month))
     return 0
@@ -148,5 +147,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("ops-report", help="write the monthly operations report (运维月报)")
-    p.add_argument("--month", default=None, help="YYYY-MM (default: last month)")
+    p.add_argument("--month", default=None, help="YYYY-MM (default: the month before VAXDW_EVALUATION_DATE, else last month)")
     p.set_defaults(func=cmd_ops_report)

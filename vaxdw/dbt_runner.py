@@ -16,8 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from vaxdw.db import PgParams
-from vaxdw.settings import get_settings
+from vaxdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,34 @@ def parse_run_results(path: Path, args: list[str], returncode: int) -> DbtResult
     return result
 
 
+def with_evaluation_date(args: list[str], vars: dict[str, object] | None,
+                         settings: Settings | None = None) -> tuple[list[str], dict[str, object] | None]:
+    """``args`` and ``vars`` with dbt var ``evaluation_date`` from the setting (VAXDW_EVALUATION_DATE).
+
+    Unchanged when the setting is unset, when ``args`` is not a dbt command, or when the caller passed
+    ``evaluation_date`` itself (in ``vars`` or in a ``--vars`` of ``args``). A ``--vars`` in ``args`` is
+    taken out and merged into the returned ``vars`` (dbt honours only one ``--vars``)."""
+    evaluation_date = (settings or get_settings()).evaluation_date
+    if evaluation_date is None or not args or args[0].startswith("-"):
+        return args, vars
+    rest: list[str] = []
+    given: dict[str, object] = {}
+    items = iter(args)
+    for arg in items:
+        if arg == "--vars" or arg.startswith("--vars="):
+            text = arg.partition("=")[2] if "=" in arg else next(items, "")
+            parsed = yaml.safe_load(text) if text.strip() else {}
+            if not isinstance(parsed, dict):
+                raise ValueError(f"dbt --vars must be a mapping: {text!r}")
+            given.update(parsed)
+        else:
+            rest.append(arg)
+    merged = {**given, **(vars or {})}
+    if "evaluation_date" in merged:
+        return args, vars
+    return rest, {**merged, "evaluation_date": evaluation_date.isoformat()}
+
+
 def run_dbt(
     params: PgParams,
     args: list[str] | None = None,
@@ -159,9 +189,11 @@ def run_dbt(
 
     ``target_path`` (default ``<project>/target``) lets parallel runs keep their artefacts and
     logs apart. With ``check`` (default) a failed run raises :class:`DbtRunError` naming the
-    failing nodes; warnings never raise.
+    failing nodes; warnings never raise. When VAXDW_EVALUATION_DATE is set and the caller did not pass
+    ``evaluation_date``, it goes to dbt as that var (:func:`with_evaluation_date`).
     """
     args = list(args) if args else ["build"]
+    command_args, vars = with_evaluation_date(args, vars)
     project = Path(project_dir) if project_dir else get_settings().dbt_project_dir
     project = project.resolve()
     target = Path(target_path).resolve() if target_path else project / "target"
@@ -169,7 +201,7 @@ def run_dbt(
         dbt_executable(),
         "--quiet",
         "--no-use-colors",
-        *args,
+        *command_args,
         "--project-dir",
         str(project),
         "--profiles-dir",

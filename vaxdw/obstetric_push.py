@@ -126,11 +126,12 @@ def push_newborns(warehouse: PgParams, as_of: datetime, config: PushConfig | Non
 
 
 def run_push(pipeline_run_id: str | None = None) -> dict[str, int]:
-    """The DAG task: push as of now (Asia/Shanghai) into the configured warehouse."""
-    from zoneinfo import ZoneInfo
+    """The DAG task: push as of now (the real clock, Asia/Shanghai) into the configured warehouse.
 
+    A push is a delivery that happens now, so it is not moved by VAXDW_EVALUATION_DATE."""
+    from vaxdw import clock
     from vaxdw.db import resolve
 
     _, warehouse = resolve()
-    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    now = clock.local_now().replace(tzinfo=None)
     return push_newborns(warehouse, now, pipeline_run_id=pipeline_run_id)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from vaxdw import clock
 from vaxdw.db import PgParams, connect, resolve, service_params
 from vaxdw.settings import Settings, get_settings
 
@@ -130,7 +131,7 @@ def default_period(warehouse: PgParams) -> tuple[date, date]:
     """Year to date of the latest vaccination in the warehouse."""
     with connect(warehouse) as conn:
         latest = conn.execute("select max(vaccination_date) from marts.fct_vaccinations").fetchone()[0]
-    latest = latest or date.today()
+    latest = latest or clock.today()
     return date(latest.year, 1, 1), latest
 
 

@@ -7,7 +7,9 @@ Every other module takes its configuration from :func:`get_settings`; nothing re
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,18 @@ def _weekday(value: str) -> str:
     if value and value not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
         raise ValueError(f"VAXDW_FULL_REFRESH_WEEKDAY: {value!r} is not a weekday (mon … sun, or empty)")
     return value
+
+
+def _env_date(name: str) -> date | None:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO date YYYY-MM-DD (or unset for today), got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,10 @@ class Settings:
     scale: str = "demo"
     seed: int = 20240101
     timezone: str = "Asia/Shanghai"
+    # Evaluation date T: what "today" means for business defaults (report as-of dates, default periods and
+    # months, the rule set in force, dbt var evaluation_date); None = today in `timezone` (vaxdw.clock).
+    # Event timestamps (audit rows, loads, alerts, backups) always use the real clock.
+    evaluation_date: date | None = None
     # Watermark safety lag: rows updated within this many seconds of "now" are left for the next
     # load, so a transaction that commits late with an older updated_at is not skipped.
     watermark_lag_seconds: int = 0
@@ -114,6 +132,7 @@ def get_settings() -> Settings:
         out_dir=_env_path("VAXDW_OUT_DIR", PROJECT_ROOT / "out"),
         scale=env.get("VAXDW_SCALE", "demo"),
         seed=int(env.get("VAXDW_SEED", "20240101")),
+        evaluation_date=_env_date("VAXDW_EVALUATION_DATE"),
         watermark_lag_seconds=int(env.get("VAXDW_WATERMARK_LAG_SECONDS", "0")),
         dingtalk_webhook_url=env.get("VAXDW_DINGTALK_WEBHOOK_URL") or None,
         dingtalk_secret=env.get("VAXDW_DINGTALK_SECRET") or None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +19,8 @@ from vaxdw.audit.retention import RetentionError, purge_audit
 from vaxdw.db import connect
 from vaxdw.repair.service import ensure_repair_schema
 
-NOW = datetime(2026, 11, 15, 4, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 15, 4, 0, tzinfo=UTC)  # every audit row below is stamped relative to it, never now()
+NOW_MONTH = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date().replace(day=1)  # the report's months are local
 # (table, timestamp column, ages in days): 400 and 2000 days are past a 365-day retention, the rest are not
 AGES = {"audit.export_log": ("requested_at", [2000, 400, 364, 3]),
         "audit.event_log": ("occurred_at", [400, 365.5, 100, 1]),
@@ -86,10 +88,10 @@ def test_retention_purge_removes_exactly_the_old_rows(fresh_dbs):
 def test_audit_report_counts_equal_independent_sql(fresh_dbs, tmp_path):
     _, warehouse = fresh_dbs
     _seed(warehouse)
-    assert record_config(warehouse, "config/access.yaml", {"users": ["a"]}, user="sec_admin")
-    assert not record_config(warehouse, "config/access.yaml", {"users": ["a"]}, user="sec_admin")  # unchanged
-    assert record_config(warehouse, "config/access.yaml", {"users": ["a", "b"]}, user="sec_admin")
-    month_from, month_to = date(2025, 1, 1), date(2026, 11, 1)
+    for minute, users, changed in ((0, ["a"], True), (1, ["a"], False), (2, ["a", "b"], True)):  # 2nd: unchanged
+        assert record_config(warehouse, "config/access.yaml", {"users": users}, user="sec_admin",
+                             at=NOW + timedelta(minutes=minute)) is changed
+    month_from, month_to = date(2025, 1, 1), NOW_MONTH
     report = query_audit_report(warehouse, month_from, month_to)
 
     with connect(warehouse) as conn:  # the same counts, written separately over each table
@@ -99,7 +101,8 @@ def test_audit_report_counts_equal_independent_sql(fresh_dbs, tmp_path):
             for month, user, n, failed in rows:
                 expected[(month, kind, user)] = [n, failed]
 
-        window = ("2025-01-01 00:00+08", "2026-12-01 00:00+08")
+        after_to = (month_to + timedelta(days=31)).replace(day=1)
+        window = (f"{month_from} 00:00+08", f"{after_to} 00:00+08")
         add(conn.execute("select to_char(requested_at at time zone 'Asia/Shanghai', 'YYYY-MM'), user_name, "
                          "count(*), sum(case when is_allowed then 0 else 1 end) from audit.export_log "
                          "where requested_at >= %s and requested_at < %s group by 1, 2", window), "export")
@@ -114,7 +117,8 @@ def test_audit_report_counts_equal_independent_sql(fresh_dbs, tmp_path):
                              "group by 1, 2", (kind, *window)), kind)
     got = {(r["month"], r["kind"], r["user_name"]): [r["events"], r["failures"]] for r in report.summary}
     assert got == expected
-    assert ("2026-11", "config_change", "sec_admin") in got and got[("2026-11", "config_change", "sec_admin")][0] == 2
+    config_key = (f"{NOW_MONTH:%Y-%m}", "config_change", "sec_admin")
+    assert config_key in got and got[config_key][0] == 2
     assert report.total == len(report.detail) == sum(v[0] for v in expected.values())
     changes = [r for r in report.detail if r["kind_zh"] == "配置变更"]
     assert "旧" not in changes[0]["content"] and "旧" in changes[1]["content"]  # old/new hash shown

@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from tests.conftest import FROZEN_TODAY
 from tests.reference_coverage import (
     LEVELS,
     SEEDS,
@@ -302,8 +303,7 @@ def test_historical_boundaries_keep_old_township_codes(warehouse):
 
 def expected_monitoring(raw: Raw, csd: pd.DataFrame, month_from: date, month_to: date, level, region,
                         categories=None) -> pd.DataFrame:
-    today = date.today()
-    eval_month = today.replace(day=1)
+    eval_month = FROZEN_TODAY.replace(day=1)  # the build's evaluation date
     kids = raw.recipients.set_index("recipient_id")
     out = []
     for row in csd.itertuples():

@@ -16,6 +16,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from tests.conftest import FROZEN_TODAY
 from tests.reference import countable_doses, latest_versions, raw_table, resolve_township_codes
 from vaxdw.dbt_runner import run_dbt
 from vaxdw.extract_load import load_all
@@ -56,7 +57,7 @@ def places(warehouse) -> pd.DataFrame:
     units = latest_versions(raw_table(warehouse, "unit"), "unit_id")
     regions = latest_versions(raw_table(warehouse, "region"), "region_code")
     changes = latest_versions(raw_table(warehouse, "township_change"), "change_id")
-    current = resolve_township_codes(changes, date.today())
+    current = resolve_township_codes(changes, FROZEN_TODAY)  # the build's evaluation date
     parent = regions.set_index("region_code")["parent_code"]
     frame = units[["unit_id", "township_code", "county_code"]].copy()
     frame["unit"] = frame["unit_id"]

@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from tests.conftest import FROZEN_TODAY
 from tests.reference import latest_versions, raw_table
 from vaxdw.access.authorize import AccessDenied
 from vaxdw.db import connect
@@ -21,7 +22,7 @@ from vaxdw.reports.hbsag_newborn import query_hbsag_newborn
 from vaxdw.reports.obstetric_unvaccinated import export_detail, query_unvaccinated
 from vaxdw.simulator import generate
 
-EVALUATION = date.today()
+EVALUATION = FROZEN_TODAY
 GROUPS = {1: "in_register", 6: "in_register", 7: "in_register", 10: "in_register", 2: "off_register",
           3: "off_register", 4: "off_register", 5: "deleted", 8: "temporary", 9: "temporary"}
 

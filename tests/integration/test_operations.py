@@ -372,14 +372,15 @@ def test_promtool_checks_and_unit_tests_the_rules():
 
 
 def test_inspection_projects_capacity_records_and_alerts(world):
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from openpyxl import load_workbook
 
+    from vaxdw import clock
     from vaxdw.inspection import Thresholds, run_inspection
 
     settings, warehouse = world["settings"], world["warehouse"]
-    now = datetime.now(UTC)
+    now = clock.now()  # real time: the findings compare with backups stamped by the database's now()
     with connect(warehouse) as conn:
         size = conn.execute("select pg_database_size(current_database())").fetchone()[0]
         conn.execute("create schema if not exists monitor")
@@ -421,21 +422,21 @@ def test_inspection_projects_capacity_records_and_alerts(world):
 
 
 def test_monthly_ops_report_has_its_sections_and_charts(world):
-    from datetime import datetime, timedelta, timezone
-
     from openpyxl import load_workbook
 
     from vaxdw.opsreport import collect_month, write_monthly
 
     warehouse = world["warehouse"]
-    today = datetime.now(timezone(timedelta(hours=8)))
-    path = write_monthly(warehouse, world["settings"].out_dir, today.year, today.month)
+    with connect(warehouse) as conn:  # the month the world's pipeline ran in (its events carry real time)
+        ran = conn.execute("select min(started_at) at time zone 'Asia/Shanghai' from control.load "
+                           "where pipeline_run_id = 'ops-run-1'").fetchone()[0]
+    path = write_monthly(warehouse, world["settings"].out_dir, ran.year, ran.month)
     wb = load_workbook(path)
     assert {"概要", "管道运行", "数据量", "质量检查", "数据交换", "告警", "备份", "恢复校验", "巡检"} <= set(wb.sheetnames)
     assert len(wb["管道运行"]._charts) == 1 and len(wb["数据量"]._charts) == 1 and len(wb["告警"]._charts) == 1
     summary = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
 
-    report = collect_month(warehouse, today.year, today.month)
+    report = collect_month(warehouse, ran.year, ran.month)
     assert summary["管道运行次数"] == len(report.sections["管道运行"]) == 2  # ops-run-1, ops-run-2
     assert list(report.sections["管道运行"]["结果"]) == [  # these runs were driven step by step, not the DAG
         "未完成：缺 export_statements", "未完成：缺 transform、export_statements"]
@@ -459,13 +460,14 @@ def test_monthly_ops_report_counts_the_months_exchange_uploads(world):
     target and category; compared with counts over the items and their latest feedback written here."""
     from datetime import datetime, timedelta, timezone
 
+    from tests.conftest import FROZEN_TODAY
     from vaxdw.exchange.schema import ensure_schema
     from vaxdw.opsreport import collect_month
 
     warehouse = world["warehouse"]
     shanghai = timezone(timedelta(hours=8))
-    now = datetime.now(shanghai)
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # any month will do: the items carry their own sending times
+    month_start = datetime(FROZEN_TODAY.year, FROZEN_TODAY.month, 1, tzinfo=shanghai)
     # (category, sent at, feedback statuses in order); the last one of each decides
     items = [
         ("vaccination", month_start + timedelta(minutes=5), ["accepted"]),
@@ -488,7 +490,7 @@ def test_monthly_ops_report_counts_the_months_exchange_uploads(world):
                 for verdict in feedback:
                     conn.execute("insert into exchange.upload_feedback (item_id, batch_id, status) "
                                  "values (%s, 'b', %s)", (item_id, verdict))
-            report = collect_month(warehouse, now.year, now.month)
+            report = collect_month(warehouse, month_start.year, month_start.month)
         finally:
             conn.execute("drop schema exchange cascade")
     sheet = report.sections["数据交换"].set_index("类别")

@@ -5,8 +5,7 @@ the physical counts, and the indicator statement is scoped and audited."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import numpy as np
 import openpyxl
@@ -14,6 +13,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from tests.conftest import FROZEN_TODAY
 from tests.reference_stock import count_discrepancies, raw_movements, stock_indicators
 from vaxdw.reports.stock_exports import export_stock
 
@@ -49,8 +49,8 @@ def _faults(source, fault_type: str) -> set[str]:
 
 
 def test_every_indicator_equals_the_pandas_computation(world, moves, counts):
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the build's evaluation date (var default)
-    expected = stock_indicators(moves, counts, today).set_index(KEY).sort_index()
+    # the build's evaluation date (run_dbt passes VAXDW_EVALUATION_DATE, frozen in tests/conftest.py)
+    expected = stock_indicators(moves, counts, FROZEN_TODAY).set_index(KEY).sort_index()
     got = _mart(world[1], "rpt_stock_indicators").set_index(KEY).sort_index()
     assert len(got) > 1000 and list(got.index) == list(expected.index)
     assert got["is_stockout"].any() and got["scrapped_doses"].gt(0).any() and got["expiring_soon_doses"].gt(0).any()

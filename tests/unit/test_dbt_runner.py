@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from vaxdw.db import PgParams
-from vaxdw.dbt_runner import DbtRunError, dbt_env, parse_run_results
+from vaxdw.dbt_runner import DbtRunError, dbt_env, parse_run_results, with_evaluation_date
+from vaxdw.settings import get_settings
 
 PARAMS = PgParams(host="/tmp/socket dir", port=5433, user="etl", password="s3cret", dbname="wh")
 
@@ -67,3 +70,24 @@ def test_missing_run_results_still_raises_with_output(tmp_path):
     result.stderr = "Could not find profile named 'vaxdw'"
     with pytest.raises(DbtRunError, match="Could not find profile"):
         raise DbtRunError(result)
+
+
+def test_evaluation_date_setting_goes_to_dbt_unless_the_caller_gave_one():
+    settings = replace(get_settings(), evaluation_date=date(2026, 11, 15))
+    assert with_evaluation_date(["build"], None, settings) == (["build"], {"evaluation_date": "2026-11-15"})
+    assert with_evaluation_date(["run", "--select", "x"], {"a": 1}, settings) == (
+        ["run", "--select", "x"], {"a": 1, "evaluation_date": "2026-11-15"})
+    # a --vars in args is merged into the one --vars dbt gets
+    assert with_evaluation_date(["build", "--vars", "{timezone: UTC}", "-s", "m"], None, settings) == (
+        ["build", "-s", "m"], {"timezone": "UTC", "evaluation_date": "2026-11-15"})
+    assert with_evaluation_date(["build", '--vars={"a": 2}'], None, settings) == (
+        ["build"], {"a": 2, "evaluation_date": "2026-11-15"})
+    # the caller's own evaluation date wins, args untouched
+    own = ["build", "--vars", '{evaluation_date: "2020-01-01"}']
+    assert with_evaluation_date(own, None, settings) == (own, None)
+    assert with_evaluation_date(["build"], {"evaluation_date": "2021-01-01"}, settings) == (
+        ["build"], {"evaluation_date": "2021-01-01"})
+    # not a dbt command, or no setting: unchanged
+    assert with_evaluation_date(["--version"], None, settings) == (["--version"], None)
+    unset = replace(settings, evaluation_date=None)
+    assert with_evaluation_date(["build", "--vars", "{a: 1}"], None, unset) == (["build", "--vars", "{a: 1}"], None)

@@ -20,9 +20,10 @@ reported once:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from vaxdw import clock
 from vaxdw.alerts.dispatch import raise_alert, resolve_alert
 from vaxdw.db import PgParams, connect
 from vaxdw.settings import Settings, get_settings
@@ -85,7 +86,7 @@ def check_deadlines(warehouse: PgParams, settings: Settings | None = None,
                     now: datetime | None = None) -> list[DeadlineStatus]:
     """Raise or resolve ``deadline:vaxdw_main`` and ``freshness:marts``; return what was judged."""
     settings = settings or get_settings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     statuses = evaluate(warehouse, settings, now)
     for status in statuses:
         if status.breached:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
+from vaxdw import clock
 from vaxdw.alerts import dingtalk, mail
 from vaxdw.alerts.store import ensure_tables
 from vaxdw.db import PgParams, connect
@@ -75,7 +76,7 @@ def raise_alert(
     now: datetime | None = None,
 ) -> AlertOutcome:
     settings = settings or get_settings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     ensure_tables(warehouse)
     with connect(warehouse) as conn:
         row = conn.execute(
@@ -117,7 +118,7 @@ def resolve_alert(
 ) -> AlertOutcome:
     """Close the open event for ``key`` (if any) and send the recovery message (恢复通知)."""
     settings = settings or get_settings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     ensure_tables(warehouse)
     with connect(warehouse) as conn:
         row = conn.execute(

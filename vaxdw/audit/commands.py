@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from vaxdw import clock
 from vaxdw.settings import get_settings
 
 
@@ -40,7 +41,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from exporters.audit import write_audit_report
     from vaxdw.audit.report import query_audit_report
 
-    today = date.today()
+    today = clock.today(settings)
     month_from = _month(args.month_from) if args.month_from else date(today.year, today.month, 1)
     month_to = _month(args.month_to) if args.month_to else month_from
     report = query_audit_report(warehouse, month_from, month_to, user=args.of_user, kind=args.kind)
@@ -56,7 +57,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("audit", help="审计: report (审计日志报表 Excel) or purge (retention)")
     p.add_argument("audit_command", choices=["report", "purge"])
     p.add_argument("--user", default=None, help="who runs it (required; recorded in the audit)")
-    p.add_argument("--from", dest="month_from", default=None, help="report: first month YYYY-MM (default: this)")
+    p.add_argument("--from", dest="month_from", default=None, help="report: first month YYYY-MM (default: the month of VAXDW_EVALUATION_DATE, else this)")
     p.add_argument("--to", dest="month_to", default=None, help="report: last month YYYY-MM (default: --from)")
     p.add_argument("--of-user", default=None, help="report: only this user's records")
     p.add_argument("--kind", default=None, choices=list(KIND_LABELS), help="report: only this kind")

@@ -15,6 +15,7 @@ import getpass
 import hashlib
 import json
 import os
+from datetime import datetime
 from typing import Any
 
 from vaxdw.db import PgParams, connect
@@ -71,19 +72,23 @@ def _canonical(value: Any) -> Any:
 
 
 def insert_event(conn, kind: str, user: str, subject: str, detail: dict | None = None,
-                 old_hash: str | None = None, new_hash: str | None = None, outcome: str | None = None) -> int:
+                 old_hash: str | None = None, new_hash: str | None = None, outcome: str | None = None,
+                 at: datetime | None = None) -> int:
+    """One audit row; ``occurred_at`` is ``at`` when given (an aware datetime), else the database's now()."""
     ensure_event_log(conn)
     return conn.execute(
-        "insert into audit.event_log (kind, user_name, subject, detail, old_hash, new_hash, outcome) "
-        "values (%s, %s, %s, %s, %s, %s, %s) returning event_id",
-        (kind, user, subject, json.dumps(detail or {}, ensure_ascii=False, default=str), old_hash, new_hash,
+        "insert into audit.event_log (occurred_at, kind, user_name, subject, detail, old_hash, new_hash, outcome) "
+        "values (coalesce(%s::timestamptz, now()), %s, %s, %s, %s, %s, %s, %s) returning event_id",
+        (at, kind, user, subject, json.dumps(detail or {}, ensure_ascii=False, default=str), old_hash, new_hash,
          outcome),
     ).fetchone()[0]
 
 
 def record_config(params: PgParams, name: str, content: Any, user: str | None = None,
-                  source: str = "") -> bool:
-    """Record that configuration ``name`` with ``content`` was applied, if it changed. True if recorded."""
+                  source: str = "", at: datetime | None = None) -> bool:
+    """Record that configuration ``name`` with ``content`` was applied, if it changed. True if recorded.
+
+    ``at``: when it was applied (default: the database's now())."""
     new_hash = content_hash(content)
     with connect(params) as conn:
         ensure_event_log(conn)
@@ -96,7 +101,7 @@ def record_config(params: PgParams, name: str, content: Any, user: str | None = 
         if old_hash == new_hash:
             return False
         insert_event(conn, "config_change", user or operator(), name, {"source": source}, old_hash, new_hash,
-                     "applied")
+                     "applied", at=at)
     return True
 
 

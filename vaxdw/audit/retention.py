@@ -10,10 +10,11 @@ without leaving a trace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from psycopg import sql
 
+from vaxdw import clock
 from vaxdw.audit.events import ensure_event_log, insert_event, operator
 from vaxdw.db import PgParams, connect
 
@@ -62,7 +63,7 @@ def purge_audit(params: PgParams, retention_days: int, user: str | None = None, 
                 dry_run: bool = False) -> PurgeResult:
     """Delete audit rows older than ``now - retention_days`` from every audited table that exists."""
     check_retention(retention_days)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     result = PurgeResult(now - timedelta(days=retention_days), retention_days, dry_run=dry_run)
     with connect(params) as conn:
         ensure_event_log(conn)

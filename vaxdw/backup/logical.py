@@ -21,9 +21,9 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from vaxdw import clock
 from vaxdw.db import PgParams, connect
 from vaxdw.settings import Settings, get_settings
 
@@ -156,7 +156,7 @@ def _record(warehouse: PgParams, result: dict) -> None:
 
 
 def _take(warehouse: PgParams, backup_dir: Path, kind: str) -> BackupResult:
-    started = datetime.now(UTC)
+    started = clock.now()
     backup_id = started.strftime("%Y%m%dT%H%M%S%f") + f"-{kind}"
     target = backup_dir / backup_id
     parent = None

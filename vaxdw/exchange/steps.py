@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
+from vaxdw import clock
 from vaxdw.db import resolve
 from vaxdw.exchange import coldchain, inbox, outbox, retention
 from vaxdw.exchange.categories import CATEGORIES, NIIS_ORDER
@@ -121,7 +122,7 @@ def export_exchange(run_id: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    files = default_exports(warehouse, settings.out_dir, date(2000, 1, 1), date.today())
+    files = default_exports(warehouse, settings.out_dir, date(2000, 1, 1), clock.today(settings))
     return record_step(warehouse, run_id, "exchange_export", {"files": files})
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from vaxdw import clock
 from vaxdw.contract import Table, tables
 from vaxdw.db import PgParams, connect
 from vaxdw.extract_load import control
@@ -169,7 +170,7 @@ def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table
 def load_table(source_params: PgParams, warehouse_params: PgParams, table: Table,
                pipeline_run_id: str | None = None, lag_seconds: int = 0) -> LoadResult:
     """Load the rows of ``table`` changed since the last successful load. See the module doc."""
-    started_at = datetime.now().astimezone()
+    started_at = clock.now()
     with connect(warehouse_params) as wh, connect(source_params, autocommit=True) as source:
         control.ensure_control(wh)
         wh.commit()

@@ -10,11 +10,12 @@ import json
 import logging
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psutil
 
+from vaxdw import clock
 from vaxdw.db import PgParams, connect
 from vaxdw.inspection.capacity import Projection, project
 from vaxdw.settings import Settings, get_settings
@@ -80,7 +81,7 @@ def run_inspection(warehouse: PgParams, settings: Settings | None = None, thresh
 
     settings = settings or get_settings()
     thresholds = thresholds or Thresholds()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     disk_path = disk_path or settings.out_dir.parent
     disk = shutil.disk_usage(disk_path if disk_path.exists() else Path("/"))
     measures = {

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from vaxdw import clock
 from vaxdw.settings import get_settings
 
 SEVERITIES = ("error", "warn")
@@ -129,8 +130,8 @@ class Catalogue:
     rule_sets: tuple[RuleSet, ...]
 
     def effective(self, day: dt.date | None = None) -> RuleSet:
-        """The rule set in force on ``day`` (default: today in Asia/Shanghai)."""
-        day = day or today()
+        """The rule set in force on ``day`` (default: the evaluation date, vaxdw.clock.today)."""
+        day = day or clock.today()
         matches = [rs for rs in self.rule_sets if rs.effective_on(day)]
         if not matches:
             raise CatalogueError(f"no rule set is effective on {day.isoformat()}")
@@ -141,12 +142,6 @@ class Catalogue:
             if rs.version == version:
                 return rs
         raise CatalogueError(f"no rule set with version {version!r}")
-
-
-def today() -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def default_path() -> Path:

@@ -32,9 +32,10 @@ from pathlib import Path
 
 from psycopg.sql import Literal
 
+from vaxdw import clock
 from vaxdw.audit.events import record_config
 from vaxdw.db import PgParams, connect
-from vaxdw.quality.catalogue import Catalogue, Rule, RuleSet, load_catalogue, today
+from vaxdw.quality.catalogue import Catalogue, Rule, RuleSet, load_catalogue
 from vaxdw.quality.schema import ensure_schema
 from vaxdw.quality.suites import ROW_KEY, VALUE, load_suite
 from vaxdw.settings import get_settings
@@ -170,7 +171,7 @@ def run_checks(
         data_docs_dir = None
     load_ids = sorted({int(i) for i in load_ids})
     catalogue = catalogue or load_catalogue()
-    day = on or today()
+    day = on or clock.today()
     rule_set = catalogue.effective(day)
     rules = rule_set.rules_on(day)
     pending = [r.id for r in rule_set.pending_on(day)]
@@ -399,7 +400,7 @@ def _build_data_docs(context, directory: Path) -> None:
 def _gx_run_id(run_id: int):
     from great_expectations.core.run_identifier import RunIdentifier
 
-    return RunIdentifier(run_name=f"dq-run-{run_id}", run_time=dt.datetime.now(dt.UTC))
+    return RunIdentifier(run_name=f"dq-run-{run_id}", run_time=clock.now())
 
 
 def _batch_counts(params: PgParams, batch_sql: dict[str, str]) -> dict[str, int]:

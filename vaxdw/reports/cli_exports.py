@@ -10,6 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from vaxdw import clock
 from vaxdw.db import PgParams
 
 REPORTS = {
@@ -30,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="register group 在册/离册/临时 (repeatable)")
     p.add_argument("--view", default="detail", choices=["detail", "dose", "manufacturer"],
                    help="shizhong: by dose number x manufacturer, by dose number, or by manufacturer")
-    p.add_argument("--as-of", default=None, help="evaluation date T (cohort-coverage; default today)")
+    p.add_argument("--as-of", default=None, help="evaluation date T (cohort-coverage; default VAXDW_EVALUATION_DATE, else today)")
     p.add_argument("--basis", default="residence", choices=["residence", "household"],
                    help="cohort-coverage: residence or household-registration township")
     p.add_argument("--boundary-date", default=None,
@@ -123,7 +124,7 @@ def _cohort_coverage(args, warehouse, out_dir):
     from exporters.cohort_coverage import write_cohort_coverage, write_cohort_coverage_detail
     from vaxdw.reports.cohort_coverage import iter_detail, query_cohort_coverage
 
-    as_of = _date(args.as_of) or date.today()
+    as_of = _date(args.as_of) or clock.today()
     birth_from = _date(args.birth_from) or date(as_of.year - 1, 1, 1)
     birth_to = _date(args.birth_to) or date(as_of.year - 1, 12, 31)
     level = args.level or "township"

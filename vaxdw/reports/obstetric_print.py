@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from vaxdw import clock
 from vaxdw.db import PgParams, connect
 
 CONFIG_PATH = Path(__file__).resolve().parents[2] / "config" / "print_forms.yaml"
@@ -75,6 +76,6 @@ def print_record(params: PgParams, newborn_id: int, forms: dict | None = None,
         "bcg_at": _moment(bcg_at) if bcg_given else f"未种（{bcg_reason or '原因未填写'}）",
         "hbig_at": _moment(hbig_at), "unit_name": unit_name or "",
         "unit_phone": str(phones.get(unit_id, forms.get("default_unit_phone") or "")),
-        "printed_on": f"{printed_on or date.today():%Y-%m-%d}",
+        "printed_on": f"{printed_on or clock.today():%Y-%m-%d}",
     }
     return PrintRecord(newborn_id, values)

@@ -14,6 +14,7 @@ from pathlib import Path
 from exporters.stock import write_register, write_stocktake, write_subordinate_stock
 from exporters.stock_indicators import write_stock_indicators
 from exporters.trace_statements import write_contract_fulfilment, write_equipment, write_prices
+from vaxdw import clock
 from vaxdw.access import ExportScope, audited_export
 from vaxdw.access.authorize import Grant
 from vaxdw.db import PgParams
@@ -61,10 +62,10 @@ def write_report(warehouse: PgParams, report: str, out_path: Path, unit_id: str,
     """Query ``report`` within ``grant`` (None = unrestricted) and write it; returns the row count."""
     title, _ = REPORTS[report]
     if report == "subordinate_stock":
-        result = query_subordinate_stock(warehouse, unit_id, date_to or date.today(), grant)
+        result = query_subordinate_stock(warehouse, unit_id, date_to or clock.today(), grant)
         write_subordinate_stock(result, out_path)
     elif report == "indicators":
-        result = query_stock_indicators(warehouse, unit_id, date_to or date_from or date.today(), grant)
+        result = query_stock_indicators(warehouse, unit_id, date_to or date_from or clock.today(), grant)
         write_stock_indicators(result, out_path)
     elif report == "stocktake":
         result = query_stocktake(warehouse, unit_id, date_from, date_to, grant)

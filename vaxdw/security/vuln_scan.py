@@ -19,11 +19,11 @@ import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from vaxdw import clock
 from vaxdw.settings import PROJECT_ROOT
 
 OSV_URL = "https://api.osv.dev"
@@ -82,7 +82,7 @@ def read_pins(paths: list[Path]) -> list[Pin]:
 
 def scan(pins: list[Pin], lock_files: list[str], base_url: str | None = None, timeout: float = 20) -> ScanResult:
     base_url = (base_url or os.environ.get("VAXDW_OSV_URL") or OSV_URL).rstrip("/")
-    result = ScanResult(datetime.now(UTC).isoformat(timespec="seconds"), base_url, lock_files, len(pins), True)
+    result = ScanResult(clock.now().isoformat(timespec="seconds"), base_url, lock_files, len(pins), True)
     try:
         with httpx.Client(timeout=timeout) as client:
             for start in range(0, len(pins), BATCH):
