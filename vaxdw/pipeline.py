@@ -75,14 +75,14 @@ def transform(run_id: str, settings: Settings | None = None, full_refresh: bool 
     what history means (vaxdw.build_mode). Loads wait while it runs (vaxdw.extract_load.lock)."""
     import time
 
-    from vaxdw import build_mode
+    from vaxdw import build_mode, clock
     from vaxdw.dbt_runner import run_dbt
     from vaxdw.extract_load.lock import loads_paused
 
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
-    mode = build_mode.decide(warehouse, settings.dbt_project_dir, requested=full_refresh, today=logical_date,
-                             weekly=settings.full_refresh_weekday)
+    mode = build_mode.decide(warehouse, settings.dbt_project_dir, requested=full_refresh,
+                             today=logical_date or clock.today(), weekly=settings.full_refresh_weekday)
     log.info("dbt build mode: %s (%s)", mode.name, mode.reason)
     build_id = build_mode.start(warehouse, mode, run_id)
     started = time.monotonic()
