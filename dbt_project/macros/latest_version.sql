@@ -59,13 +59,19 @@
 {% endmacro %}
 
 
-{#- Config of a current-state staging table: the key is unique, _load_id finds the new loads. -#}
-{% macro current_state_config(key) %}
+{#- Config of a current-state staging table: the key is unique, _load_id finds the new loads;
+    also_indexed: more columns to index one by one (e.g. the recipient of a dose, which the incremental
+    dose chain reads by). -#}
+{% macro current_state_config(key, also_indexed=[]) %}
+    {%- set indexes = [{'columns': [key], 'unique': True}, {'columns': ['_load_id']}] %}
+    {%- for column in also_indexed %}
+        {%- do indexes.append({'columns': [column]}) %}
+    {%- endfor %}
     {{ config(
         materialized='incremental',
         unique_key=key,
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        indexes=[{'columns': [key], 'unique': True}, {'columns': ['_load_id']}],
+        indexes=indexes,
     ) }}
 {% endmacro %}

@@ -22,6 +22,32 @@ create table if not exists curated.correction (
 );
 create unique index if not exists correction_active_uidx
     on curated.correction (table_name, row_key, column_name) where is_active;
+-- change_id: drawn from the load id sequence (under the load lock) when a correction is inserted and
+-- whenever it is undone or reactivated, so the incremental dose chain reads the corrections changed
+-- since its own highest id as it reads the loads (macro changed_recipients).
+do $change_id$
+begin
+    -- checked first: alter table locks the table exclusively even when the column exists
+    if not exists (
+        select 1 from pg_attribute
+        where attrelid = 'curated.correction'::regclass and attname = 'change_id' and not attisdropped
+    ) then
+        alter table curated.correction add column if not exists change_id bigint;
+    end if;
+end
+$change_id$;
+create index if not exists correction_change_idx on curated.correction (change_id);
+create index if not exists correction_key_idx on curated.correction (table_name, row_key);
+do $load_ids$
+begin
+    -- the loader creates the sequence (vaxdw.extract_load.control); a warehouse built before its first
+    -- load (or a quality service set up first) creates it here, the same way
+    if to_regclass('control.load_id_seq') is null then
+        if to_regnamespace('control') is null then create schema control; end if;
+        create sequence if not exists control.load_id_seq;
+    end if;
+end
+$load_ids$;
 create schema if not exists dq;
 create table if not exists dq.current_anomaly (
     rule_id text not null,
@@ -51,17 +77,24 @@ create table if not exists dq.current_anomaly (
     end as {{ column }}
 {%- endmacro %}
 
-{#- Active corrections of one table pivoted to one row per key: has_<column>, <column>. -#}
-{% macro pivot_corrections(table_name, columns) -%}
+{#- The corrections of one table pivoted to one row per key: has_<column>, <column> and corrections
+    count the active ones; last_change_id is the latest change (insert, undo, redo) of any of the key's
+    corrections, active or not (the incremental dose chain's lineage). keys: optional SQL of the row keys
+    (text) to read, else every key. -#}
+{% macro pivot_corrections(table_name, columns, keys=none) -%}
     select
         row_key,
         {%- for column in columns %}
-        coalesce(bool_or(column_name = '{{ column }}'), false) as has_{{ column }},
-        max(new_value) filter (where column_name = '{{ column }}') as {{ column }},
+        coalesce(bool_or(column_name = '{{ column }}' and is_active), false) as has_{{ column }},
+        max(new_value) filter (where column_name = '{{ column }}' and is_active) as {{ column }},
         {%- endfor %}
-        count(*) as corrections
+        count(*) filter (where is_active) as corrections,
+        max(change_id) as last_change_id
     from {{ source('curated', 'correction') }}
-    where table_name = '{{ table_name }}' and is_active
+    where table_name = '{{ table_name }}'
+        {%- if keys is not none %}
+        and row_key in ({{ keys }})
+        {%- endif %}
     group by row_key
 {%- endmacro %}
 

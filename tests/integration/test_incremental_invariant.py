@@ -13,8 +13,12 @@ IDs and townships fixed, soft deletes, register moves, a township merge on day 2
 cases that break naive incremental models: a dose soft-deleted, a dose moved to another child, a birth date
 corrected (re-classifies the child's doses), a child's township moved, a child soft-deleted, a stock line
 corrected, the same dose edited every day, and a township merge dated back before codes already loaded.
+Between days the quality team repairs ``daily`` through vaxdw.repair.service (dose numbers and a sex on
+day 1, the dose-number repair undone and redone differently on day 2): the next day's incremental build
+must follow the corrections. ``once`` gets the same corrections (copied) before its full build.
 
-The test can fail: a mutant staging macro that stops following new loads must make the comparison differ.
+The test can fail: a mutant staging macro that stops following new loads, and a mutant dose chain that
+forgets the previous child of a moved dose, must each be caught.
 """
 
 from __future__ import annotations
@@ -32,12 +36,16 @@ from vaxdw import checksums
 from vaxdw.db import PgParams, connect
 from vaxdw.dbt_runner import run_dbt
 from vaxdw.extract_load import load_all
+from vaxdw.quality.schema import ensure_schema
+from vaxdw.repair import service
 from vaxdw.settings import get_settings
 from vaxdw.simulator import generate
 from vaxdw.simulator.days import simulate_days
 
 SCHEMAS = ["staging", "intermediate", "marts"]
-LINEAGE = ("_load_id", "_loaded_at")
+LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id")
+CHAIN = ("int_recipients_corrected", "int_vaccinations_corrected", "int_doses_classified_by_schedule")
+VALID_ID = r"^[0-9]{17}[0-9X]$"
 
 
 def _database(admin: PgParams, name: str) -> PgParams:
@@ -86,6 +94,13 @@ def _nasty_day(source: PgParams, day: int) -> None:
         )
         conn.execute("update ops.recipient set is_deleted = true, updated_at = %s where recipient_id = %s",
                      (moment, children[3]))
+        # a sex entered against the ID number (repaired in the warehouse: _repair)
+        conn.execute(
+            "update ops.recipient set sex = case when sex = '1' then '2' else '1' end, updated_at = %s "
+            f"where recipient_id = (select recipient_id from ops.recipient where {live} and id_number ~ %s "
+            "and sex in ('1', '2') order by md5(recipient_id::text || %s || 'sex') limit 1)",
+            (moment, VALID_ID, str(day)),
+        )
         conn.execute(
             "update ops.stock_line set quantity = quantity + 1, updated_at = %s where line_id = "
             "(select line_id from ops.stock_line order by md5(line_id::text || %s) limit 1)",
@@ -113,6 +128,49 @@ def _day(source: PgParams, day: int) -> None:
     _nasty_day(source, day)
 
 
+def _flag(warehouse: PgParams, rule_id: str, table: str, query: str) -> None:
+    """Stand-in for a check run: the records ``query`` returns are the rule's current anomalies."""
+    with connect(warehouse) as conn:
+        ensure_schema(conn)
+        conn.execute("delete from dq.current_anomaly where rule_id = %s", (rule_id,))
+        conn.execute(
+            "insert into dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
+            "table_name, row_key, message_zh, run_id) "
+            f"select %s, 'test', %s, 'test', 'error', %s, row_key::text, 'test', 0 from ({query}) as flagged",
+            (rule_id, rule_id, table),
+        )
+
+
+def _repair(warehouse: PgParams, day: int) -> None:
+    """The quality team's repairs after the day's build: applied, undone, applied again."""
+    if day == 2:
+        service.undo(warehouse, user="质控员乙", rule_id="DOSE_NO_INCREASING")
+    if day in (1, 2):
+        _flag(warehouse, "DOSE_NO_INCREASING", "vaccination",
+              "select vaccination_id as row_key from intermediate.int_doses_classified_by_schedule "
+              f"where dose_no is distinct from recomputed_dose_no order by md5(vaccination_id::text || '{day}') "
+              "limit 5")
+        _flag(warehouse, "ID_SEX", "recipient",
+              "select recipient_id as row_key from intermediate.int_recipients_corrected "
+              f"where id_number ~ '{VALID_ID}' and sex <> case when strpos('13579', substr(id_number, 17, 1)) > 0 "
+              "then '1' else '2' end")
+        for rule_id in ("DOSE_NO_INCREASING", "ID_SEX"):
+            assert service.apply(warehouse, rule_id, user="质控员甲").count > 0, rule_id
+    with connect(warehouse) as conn:  # the check run's state is not part of the comparison
+        conn.execute("delete from dq.current_anomaly")
+
+
+def _copy_corrections(source: PgParams, target: PgParams) -> None:
+    columns = ("table_name, row_key, column_name, old_value, new_value, rule_id, repair_id, is_active, created_by, "
+               "supersedes_id")
+    with connect(source) as conn:
+        rows = conn.execute(f"select {columns} from curated.correction order by correction_id").fetchall()
+    with connect(target) as conn:
+        ensure_schema(conn)
+        with conn.cursor() as cur:
+            cur.executemany(f"insert into curated.correction ({columns}) values ({', '.join(['%s'] * 10)})", rows)
+
+
 def _sums(warehouse: PgParams) -> dict[str, checksums.Checksum]:
     with connect(warehouse) as conn:
         return checksums.checksums(conn, SCHEMAS, exclude_columns=LINEAGE)
@@ -138,7 +196,13 @@ def world(pg_admin, tmp_path_factory):
         _day(source, day)
         load_all(source, daily, pipeline_run_id=f"day-{day}")
         _build(daily, target / "daily")
+        _repair(daily, day)
+    with connect(daily) as conn:
+        active, undone = conn.execute("select count(*) filter (where is_active), count(*) filter (where not "
+                                      "is_active) from curated.correction").fetchone()
+    assert active > 0 and undone > 0
     load_all(source, once, pipeline_run_id="once")
+    _copy_corrections(daily, once)
     _build(once, target / "once", "--full-refresh")
     return source, daily, once, target
 
@@ -187,3 +251,28 @@ def test_a_broken_incremental_model_is_caught(world, tmp_path):
     _build(once, target / "once", "--full-refresh", *selected)
     changed = checksums.differences(_sums(daily), _sums(once))
     assert set(changed) == {"staging.stg_ops__vaccination", "intermediate.int_vaccinations_corrected"}
+
+
+def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):
+    """Mutant: the dose chain re-derives a moved dose's new child but not its previous one. One more day
+    (a dose moved again); the chain models must differ (the unique index on vaccination_id may also make
+    the mutant's build fail: then its tables stay behind)."""
+    source, daily, once, target = world
+    project = tmp_path / "dbt_project"
+    shutil.copytree(get_settings().dbt_project_dir, project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    macro = project / "macros" / "recipient_chain.sql"
+    text, count = re.subn(r"\{%- do branches\.append\(\"select previous_owners\.recipient_id .*?\) %\}", "",
+                          macro.read_text(), flags=re.S)
+    assert count == 1
+    macro.write_text(text)
+    _day(source, 5)
+    load_all(source, daily, pipeline_run_id="day-5")
+    load_all(source, once, pipeline_run_id="once-5")
+    selected = ("--select", "stg_ops__recipient", "stg_ops__vaccination", *CHAIN)
+    run_dbt(daily, ["build", "--exclude-resource-type", "test", *selected], project_dir=project,
+            target_path=tmp_path / "mutant", check=False)
+    _build(once, target / "once", "--full-refresh", *selected)
+    changed = checksums.differences(_sums(daily), _sums(once))
+    assert set(changed) & {f"intermediate.{name}" for name in CHAIN}
+    assert not {name for name in changed if name.startswith("staging.")}

@@ -10,6 +10,11 @@
   dbt build, and the next check run re-validates the queued records.
 - undo: deactivates the repair's corrections, reactivates what they superseded, audits each
   change, queues the records again.
+
+Every correction inserted, undone or reactivated gets a ``change_id`` drawn from the load id sequence
+under the load lock (vaxdw.extract_load.lock), one per repair transaction: the incremental dose chain reads
+the corrections changed above its highest id as it reads the loads (dbt macro ``changed_recipients``).
+A repair therefore waits while loads or a dbt build run, and the next build re-derives what it changed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vaxdw.db import PgParams, connect
+from vaxdw.extract_load.lock import lock_for_load
 from vaxdw.quality.catalogue import Catalogue, load_catalogue
 from vaxdw.quality.schema import ensure_schema
 from vaxdw.repair.actions import ACTIONS, KEY_COLUMN
@@ -90,6 +96,14 @@ def ensure_repair_schema(conn) -> None:
     conn.execute(DDL)
 
 
+def _change_id(conn) -> int:
+    """Take the load lock for this transaction and draw the correction change id under it, so change ids
+    grow in commit order with the load ids (taken before any lock on curated.correction: a dbt build holds
+    the load lock and its run start alters that table)."""
+    lock_for_load(conn)
+    return conn.execute("select nextval('control.load_id_seq')").fetchone()[0]
+
+
 def _action_of(rule_id: str, catalogue: Catalogue | None) -> str:
     catalogue = catalogue or load_catalogue()
     for rule_set in reversed(catalogue.rule_sets):
@@ -120,6 +134,7 @@ def apply(warehouse: PgParams, rule_id: str, user: str, catalogue: Catalogue | N
     action = _action_of(rule_id, catalogue)
     with connect(warehouse) as conn:
         ensure_repair_schema(conn)
+        change_id = _change_id(conn)
         conn.execute("lock table curated.correction in share row exclusive mode")
         changes = _changes(conn, rule_id, action)
         repair_id = conn.execute(
@@ -130,16 +145,17 @@ def apply(warehouse: PgParams, rule_id: str, user: str, catalogue: Catalogue | N
         with conn.cursor() as cur:
             for c in changes:
                 superseded = cur.execute(
-                    "update curated.correction set is_active = false, undone_at = now(), undone_by = %s "
-                    "where table_name = %s and row_key = %s and column_name = %s and is_active "
+                    "update curated.correction set is_active = false, undone_at = now(), undone_by = %s, "
+                    "change_id = %s where table_name = %s and row_key = %s and column_name = %s and is_active "
                     "returning correction_id",
-                    (user, c.table_name, c.row_key, c.column_name),
+                    (user, change_id, c.table_name, c.row_key, c.column_name),
                 ).fetchone()
                 cur.execute(
                     "insert into curated.correction (table_name, row_key, column_name, old_value, new_value, "
-                    "rule_id, repair_id, created_by, supersedes_id) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "rule_id, repair_id, created_by, supersedes_id, change_id) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (c.table_name, c.row_key, c.column_name, c.old_value, c.new_value, rule_id, repair_id, user,
-                     superseded[0] if superseded else None),
+                     superseded[0] if superseded else None, change_id),
                 )
             cur.executemany(
                 "insert into curated.repair_audit (repair_id, event, rule_id, table_name, row_key, column_name, "
@@ -157,6 +173,7 @@ def undo(warehouse: PgParams, user: str, repair_id: int | None = None, rule_id: 
         raise RepairError("必须填写操作人 (--user)")
     with connect(warehouse) as conn:
         ensure_repair_schema(conn)
+        change_id = _change_id(conn)
         if repair_id is None:
             row = conn.execute(
                 "select repair_id from curated.repair where rule_id = %s and status = 'applied' "
@@ -174,18 +191,18 @@ def undo(warehouse: PgParams, user: str, repair_id: int | None = None, rule_id: 
             raise RepairError(f"修复批次 {repair_id} 已撤销")
         rule_id, action = repair[0], repair[1]
         rows = conn.execute(
-            "update curated.correction set is_active = false, undone_at = now(), undone_by = %s "
+            "update curated.correction set is_active = false, undone_at = now(), undone_by = %s, change_id = %s "
             "where repair_id = %s and is_active "
             "returning table_name, row_key, column_name, new_value, old_value, supersedes_id",
-            (user, repair_id),
+            (user, change_id, repair_id),
         ).fetchall()
         changes = [Change(t, k, c, new, old) for t, k, c, new, old, _ in rows]
         with conn.cursor() as cur:
             superseded = [r[5] for r in rows if r[5] is not None]
             if superseded:
                 cur.execute(
-                    "update curated.correction set is_active = true, undone_at = null, undone_by = null "
-                    "where correction_id = any(%s)", (superseded,),
+                    "update curated.correction set is_active = true, undone_at = null, undone_by = null, "
+                    "change_id = %s where correction_id = any(%s)", (change_id, superseded),
                 )
             cur.executemany(
                 "insert into curated.repair_audit (repair_id, event, rule_id, table_name, row_key, column_name, "

@@ -90,6 +90,11 @@ def apply_service_roles(params: PgParams) -> dict[str, list[str]]:
         # dbt's on-run-start re-issues the DDL of the quality tables it reads (curated.correction,
         # dq.current_anomaly: macro create_quality_tables), which takes their owner's rights.
         conn.execute("grant vaxdw_quality to vaxdw_transformer")
+        # a repair draws its corrections' change ids from the load id sequence (vaxdw.repair.service), which
+        # the loader owns; created here when missing so the quality DDL need not create it in control
+        conn.execute("create sequence if not exists control.load_id_seq")
+        conn.execute("alter sequence control.load_id_seq owner to vaxdw_loader")
+        conn.execute("grant usage, select on sequence control.load_id_seq to vaxdw_quality")
         conn.execute("set role vaxdw_quality")  # the quality tables belong to the quality service
         ensure_quality_schema(conn)
         conn.execute("reset role")

@@ -1,13 +1,21 @@
+{{ recipient_chain_config("recipients=ref('stg_ops__recipient'), corrections_of='recipient'") }}
 -- Recipients (latest version) with the active curated corrections applied (批量修复).
+-- Incremental by recipient (macro recipient_chain_config): the recipients changed or corrected since the
+-- last build are re-derived.
 with recipients as (
 
     select * from {{ ref('stg_ops__recipient') }}
+    where {{ is_changed_recipient('recipient_id') }}
 
 ),
 
 fixes as (
 
-    {{ pivot_corrections('recipient', var('correctable_columns')['recipient']) }}
+    {{ pivot_corrections(
+        'recipient',
+        var('correctable_columns')['recipient'],
+        keys='select recipient_id::text from ' ~ changed_recipients_table() if is_incremental() else none,
+    ) }}
 
 ),
 
@@ -32,7 +40,8 @@ final as (
         recipients.updated_at,
         coalesce(fixes.corrections, 0) as corrections_applied,
         recipients._load_id,
-        recipients._loaded_at
+        recipients._loaded_at,
+        greatest(recipients._load_id, fixes.last_change_id) as _derived_load_id
     from recipients
     left join fixes
         on recipients.recipient_id::text = fixes.row_key

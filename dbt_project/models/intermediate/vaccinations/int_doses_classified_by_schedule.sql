@@ -1,16 +1,25 @@
+{{ recipient_chain_config(
+    "recipients=ref('int_recipients_corrected'), doses=ref('int_vaccinations_corrected'),"
+    ~ " vaccines=ref('stg_ops__vaccine'), lineage='_derived_load_id'",
+    dose_grain=true,
+) }}
 -- Each non-deleted dose classified against the NIP schedule (DOMAIN §1.1, §1.2, §8):
 -- schedule version by birth date, age at vaccination, recomputed dose number per vaccine category,
 -- minimum age and minimum interval validity, and the class early / timely / late / unscheduled.
+-- Incremental by recipient (macro recipient_chain_config): the recipients whose corrected record, any of
+-- whose corrected doses, or a vaccine of whose doses changed since the last build are re-classified.
 with doses as (
 
     select * from {{ ref('int_vaccinations_corrected') }}
     where not is_deleted
+        and {{ is_changed_recipient('recipient_id') }}
 
 ),
 
 recipients as (
 
     select * from {{ ref('int_recipients_corrected') }}
+    where {{ is_changed_recipient('recipient_id') }}
 
 ),
 
@@ -39,6 +48,7 @@ doses_with_recipient as (
         doses.vaccinated_at::date as vaccination_date,
         recipients.birth_at,
         recipients.birth_at::date as birth_date,
+        greatest(doses._derived_load_id, recipients._derived_load_id, vaccines._load_id) as _derived_load_id,
         case
             when recipients.birth_at::date >= '{{ var("schedule_2025_from_birth_date") }}'::date then '2025'
             else '2021'
@@ -151,7 +161,8 @@ final as (
             when not is_min_age_valid then 'early'
             when is_before_completion_age then 'timely'
             else 'late'
-        end as schedule_class
+        end as schedule_class,
+        _derived_load_id
     from classified
 
 )

@@ -1,4 +1,4 @@
-{{ current_state_config('vaccination_id') }}
+{{ current_state_config('vaccination_id', also_indexed=['recipient_id']) }}
 with source as (
 
     {{ current_version(source('ops', 'vaccination'), 'vaccination_id') }}
