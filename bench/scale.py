@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {}
     for name, children in sizes:  # the report is rewritten after each size: a long run keeps what it finished
         result = bench_size(admin, name, children, args.days, args.seed)
-        for run in ("first_run", "day_run"):
-            for step in STEPS:
-                result[run][step].pop("output_tail", None)
+        for phase in (result["generate"], result["simulate_days"],
+                      *(result[run][step] for run in ("first_run", "day_run") for step in STEPS)):
+            phase.pop("output_tail", None)
         results.append(result)
         report = {
             "benchmark": "scale",
