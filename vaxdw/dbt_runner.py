@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from vaxdw.db import PgParams
+from vaxdw.extract_load.lock import loads_paused
 from vaxdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -217,15 +218,19 @@ def run_dbt(
     if run_results.exists():
         run_results.unlink()
     log.info("running %s", " ".join(command[:3] + args))
-    completed = subprocess.run(
-        command,
-        cwd=str(project),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    # Loads wait while dbt runs (and dbt waits for a running load): no load commits between two models of
+    # one build, which the incremental models rely on (vaxdw.extract_load.lock). Two builds of one warehouse
+    # do not overlap either.
+    with loads_paused(params):
+        completed = subprocess.run(
+            command,
+            cwd=str(project),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     result = parse_run_results(run_results, args, completed.returncode)
     # Keep the tail only: the result is recorded as JSON by the pipeline.
     result.stdout, result.stderr = completed.stdout[-20000:], completed.stderr[-20000:]

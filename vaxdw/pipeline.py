@@ -72,12 +72,11 @@ def extract_load(run_id: str, settings: Settings | None = None) -> dict:
 def transform(run_id: str, settings: Settings | None = None, full_refresh: bool = False,
               logical_date: date | None = None) -> dict:
     """dbt build: incremental by default; a full refresh when asked, weekly, or when the project changed
-    what history means (vaxdw.build_mode). Loads wait while it runs (vaxdw.extract_load.lock)."""
+    what history means (vaxdw.build_mode). Loads wait while it runs (vaxdw.dbt_runner.run_dbt)."""
     import time
 
     from vaxdw import build_mode, clock
     from vaxdw.dbt_runner import run_dbt
-    from vaxdw.extract_load.lock import loads_paused
 
     settings = settings or get_settings()
     _, warehouse = resolve(settings)
@@ -88,9 +87,8 @@ def transform(run_id: str, settings: Settings | None = None, full_refresh: bool 
     started = time.monotonic()
     ok = False
     try:
-        with loads_paused(warehouse):
-            result = run_dbt(service_params("transformer", settings), mode.dbt_args(),
-                             timeout=settings.dbt_timeout_seconds)
+        result = run_dbt(service_params("transformer", settings), mode.dbt_args(),
+                         timeout=settings.dbt_timeout_seconds)  # holds the load lock while it runs
         ok = True
     finally:
         build_mode.finish(warehouse, build_id, ok, time.monotonic() - started)

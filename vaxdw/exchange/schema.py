@@ -7,6 +7,8 @@ import logging
 
 import psycopg
 
+from vaxdw.extract_load.lock import lock_for_load
+
 log = logging.getLogger(__name__)
 
 DDL = """
@@ -299,7 +301,10 @@ def _migrate_payload(conn: psycopg.Connection) -> None:
 
 
 def next_load_id(conn: psycopg.Connection) -> int:
-    """Load ids for exchange loads; control.load_id_seq if the loader created it, else our own sequence."""
+    """Load ids for exchange loads; control.load_id_seq if the loader created it, else our own sequence.
+    Drawn under the load lock, for the caller's transaction: ids grow in commit order with the loader's, and
+    no exchange load commits during a dbt build (vaxdw.extract_load.lock)."""
+    lock_for_load(conn)
     row = conn.execute("select to_regclass('control.load_id_seq')").fetchone()
     seq = "control.load_id_seq" if row[0] else "exchange.load_id_seq"
     return conn.execute(f"select nextval('{seq}')").fetchone()[0]

@@ -2,8 +2,8 @@
 
 Every load takes it for its transaction and draws its load id under it, so load ids grow in commit order
 across all tables: the incremental models read "the loads above the highest id I hold" and cannot miss a
-load that committed late with a lower id. A dbt build holds it for its whole run (``loads_paused``), so no
-load commits between two models of one build.
+load that committed late with a lower id. Every dbt invocation (``vaxdw.dbt_runner.run_dbt``) holds it for
+its whole run (``loads_paused``), so no load commits between two models of one build.
 """
 
 from __future__ import annotations
