@@ -17,6 +17,7 @@ from vaxdw.db import PgParams
 from vaxdw.simulator.copy_writer import CopyWriter
 
 SCHEMA = "gen_scratch"
+WORK_MEM = "64MB"
 
 TABLES = {
     # doses taken out of stock: one row per (unit, product, batch, day) and flush (summed when read)
@@ -75,6 +76,7 @@ class Scratch:
              batch: int = 20_000) -> Iterator[tuple]:
         """The rows of a query, fetched ``batch`` at a time (``{s}`` in ``sql`` is the scratch schema)."""
         with psycopg.connect(self.params.url) as conn, conn.cursor(name="scratch_rows") as cursor:
+            conn.execute(f"set local work_mem = '{WORK_MEM}'")  # sorts of a few million rows in memory
             cursor.itersize = batch
             cursor.execute(sql.replace("{s}", SCHEMA), args)
             yield from cursor

@@ -34,7 +34,7 @@ from vaxdw.simulator.faults import FaultLog
 
 SPECIAL_CATEGORIES = ("28", "20")  # given to adults, outside the child register
 MULTI_DOSE = {"0101": (5, "支"), "0311": (10, "瓶")}  # BCG 5 人份/支, bOPV 10 人份/瓶 (others 1 人份/支)
-FLUSH_USES = 200_000  # doses accumulated in memory before they go to the scratch table stock_use
+FLUSH_USES = 50_000  # doses accumulated in memory before they go to the scratch table stock_use
 EQUIPMENT_BRANDS = (("海尔", "HYC-310"), ("美菱", "YC-280"), ("澳柯玛", "YC-329"), ("中科美菱", "DW-YL270"))
 
 
