@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from vaxdw.schedule import DEFAULT_2025_SWITCH
 from vaxdw.simulator.regions import COUNTY_RECODES, RegionModel, Township, build_regions
@@ -51,6 +52,9 @@ class GenContext:
     switch_2025: date = DEFAULT_2025_SWITCH
     next_recipient_id: int = 1
     next_vaccination_id: int = 1
+    # Scratch tables of a whole generation (vaxdw.simulator.scratch); None in the daily simulation,
+    # which keeps its one day in memory.
+    scratch: Any = None
 
     @property
     def cutoff(self) -> datetime:

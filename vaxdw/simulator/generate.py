@@ -27,6 +27,7 @@ from vaxdw.simulator.faults import (
 )
 from vaxdw.simulator.recipients import IdAllocator, allocate_children, make_child
 from vaxdw.simulator.scales import children_for
+from vaxdw.simulator.scratch import Scratch
 from vaxdw.simulator.vaccinations import DoseWriter, child_doses
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,9 @@ def generate(
     summary = GenerationSummary(scale=scale, seed=seed, as_of=as_of, children=total)
 
     create_schemas(params)
+    scratch = Scratch(params)
+    scratch.create()
+    ctx.scratch = scratch
     summary.rows["region"] = _copy(params, "region", reference_rows.region_rows(world))
     summary.rows["township_change"] = _copy(params, "township_change", reference_rows.township_change_rows(world))
     summary.rows["unit"] = _copy(params, "unit", reference_rows.unit_rows(world))
@@ -121,6 +125,7 @@ def generate(
             summary.rows[name] = summary.rows.get(name, 0) + _copy(params, name, rows)
 
     with ExitStack() as stack:
+        stack.enter_context(scratch)
         recipients = stack.enter_context(
             CopyWriter(params, "ops.recipient", contract.table("recipient").column_names)
         )
@@ -169,6 +174,7 @@ def generate(
                     plugin.on_child(ctx, child, child_rows, plugin_rng, emit, faults)
         for plugin in plugins:
             ext_registry.finish(plugin, ctx, emit, faults)
+    scratch.drop()
     summary.rows["recipient"] = recipients.rows
     summary.rows["vaccination"] = doses.rows
     for name, writer_ in extra.items():

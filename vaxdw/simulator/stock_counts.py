@@ -1,6 +1,6 @@
 """Generator extension: stocktake physical counts (盘点实盘数, contract table ``stock_count``).
 
-Runs after the traceability extension and reads its movements (``flow_events``). CDCs count at every month
+Runs after the traceability extension and reads its movements (scratch table ``stock_flow``, per unit). CDCs count at every month
 end, vaccinating units (clinics, obstetric units) at every quarter end, in the last COUNT_MONTHS months up to
 ``as_of``; every batch with a positive book balance at the end of the count day gets a row, counted = book
 balance. Batches at 0 or below
@@ -15,8 +15,10 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from itertools import accumulate
+from itertools import accumulate, groupby
+from operator import itemgetter
 
 from vaxdw.schedule import add_months
 from vaxdw.simulator import names
@@ -73,18 +75,25 @@ class StockCountExtension:
     def on_child(self, ctx, child, doses, rng, emit, faults) -> None:
         return None
 
-    def finish(self, ctx: GenContext, emit, faults: FaultLog) -> None:
-        from vaxdw.simulator.traceability import EXTENSION as traceability
+    @staticmethod
+    def net_movements(ctx: GenContext) -> Iterator[tuple[str, dict[str, Counter]]]:
+        """(unit, batch → Counter[day → net quantity in]) per unit with movements, in unit order."""
+        rows = ctx.scratch.rows(
+            """select unit_id, batch_id, day,
+                      sum(case when left(doc_type, 3) = 'IN_' then qty else -qty end)::int
+               from {s}.stock_flow group by 1, 2, 3 order by 1, 2, 3""")
+        for unit_id, group in groupby(rows, key=itemgetter(0)):
+            batches: dict[str, Counter] = defaultdict(Counter)
+            for _, batch, day, net in group:
+                batches[batch][day] = net
+            yield unit_id, batches
 
+    def finish(self, ctx: GenContext, emit, faults: FaultLog) -> None:
         rng = random.Random(f"{ctx.seed}:stock_counts")
         rate = ctx.fault_rates.get("stock_count_discrepancy", 0.0)
         units = ctx.world.units.by_id()
-        net: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))  # unit → batch → day
-        for unit_id, day, doc_type, _, _, batch, qty in traceability.flow_events:
-            net[unit_id][batch][day] += qty if doc_type.startswith("IN_") else -qty
         count_id = 0
-        for unit_id in sorted(net):
-            batches = net[unit_id]
+        for unit_id, batches in self.net_movements(ctx):
             first_day = min(day for days in batches.values() for day in days)
             monthly = units[unit_id].unit_type in MONTHLY_COUNT_TYPES
             counter = names.adult_name(rng, rng.choice("12"))

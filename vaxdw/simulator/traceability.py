@@ -20,8 +20,11 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from vaxdw.schedule import add_months
 from vaxdw.simulator import names
@@ -31,6 +34,7 @@ from vaxdw.simulator.faults import FaultLog
 
 SPECIAL_CATEGORIES = ("28", "20")  # given to adults, outside the child register
 MULTI_DOSE = {"0101": (5, "支"), "0311": (10, "瓶")}  # BCG 5 人份/支, bOPV 10 人份/瓶 (others 1 人份/支)
+FLUSH_USES = 50_000  # doses accumulated in memory before they go to the scratch table stock_use
 EQUIPMENT_BRANDS = (("海尔", "HYC-310"), ("美菱", "YC-280"), ("澳柯玛", "YC-329"), ("中科美菱", "DW-YL270"))
 
 
@@ -54,14 +58,15 @@ def batch_dates(batch_no: str) -> tuple[date, date]:
 
 @dataclass
 class _Flow:
-    """Accumulated events of one generation: (unit, day, type, counterparty, reason, batch, qty)."""
+    """Stock movements of one generation, (unit, day, type, counterparty, reason, batch, qty), handed to
+    ``write`` (a COPY into the scratch table ``stock_flow``)."""
 
-    events: list[tuple] = field(default_factory=list)
+    write: Callable[[tuple], None]
 
     def add(self, unit: str, day: date, doc_type: str, batch: str, qty: int, counterparty: str | None = None,
             reason: str | None = None) -> None:
         if qty > 0:
-            self.events.append((unit, day, doc_type, counterparty, reason, batch, qty))
+            self.write((unit, day, doc_type, counterparty, reason, batch, qty))
 
 
 def batch_master(ctx: GenContext, rng: random.Random, faults: FaultLog, vaccine_code: str, maker: str,
@@ -100,18 +105,28 @@ def emit_stock_docs(events, units, rng: random.Random, emit, first_doc_id: int =
 
     One document per (day, unit, type, counterparty, reason), one line per batch. ``stamp_of(day)`` is the
     documents' updated_at (default: 16:30 on the document day). Returns the purchase document of each batch
-    and the next free doc and line ids. Shared by the generator (whole history) and the daily simulation.
+    and the next free doc and line ids. Used by the daily simulation (one day's movements in memory); the
+    generator streams the whole history, sorted by the database, into :func:`emit_sorted_stock_docs`.
     """
-    handlers: dict[str, str] = {}
     docs: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
     for unit_id, day, doc_type, counterparty, reason, bid, qty in events:
         docs[(day, unit_id, doc_type, counterparty or "", reason or "")].append((bid, qty))
+    return emit_sorted_stock_docs(((key, sorted(docs[key])) for key in sorted(docs)), units, rng, emit,
+                                  first_doc_id, first_line_id, stamp_of)
+
+
+def emit_sorted_stock_docs(docs: Iterable[tuple[tuple, Iterable[tuple[str, int]]]], units, rng: random.Random, emit,
+                           first_doc_id: int = 1, first_line_id: int = 1,
+                           stamp_of=None) -> tuple[dict[str, int], int, int]:
+    """:func:`emit_stock_docs` from documents already grouped and sorted: ((day, unit, type, counterparty or
+    "", reason or ""), its (batch, qty) lines sorted), documents in key order."""
+    handlers: dict[str, str] = {}
     per_unit = doses_per_unit()
     makers = dict(MANUFACTURERS)
     doc_of_purchase: dict[str, int] = {}
     line_id = first_line_id - 1
     doc_id = first_doc_id - 1
-    for doc_id, key in enumerate(sorted(docs), start=first_doc_id):
+    for doc_id, (key, lines) in enumerate(docs, start=first_doc_id):
         day, unit_id, doc_type, counterparty, reason = key
         if unit_id not in handlers:
             handlers[unit_id] = names.adult_name(rng, rng.choice("12"))
@@ -123,7 +138,7 @@ def emit_stock_docs(events, units, rng: random.Random, emit, first_doc_id: int =
             supplier = units[counterparty].unit_name
         emit("stock_doc", (doc_id, f"{doc_type[:2]}{day:%Y%m%d}{doc_id:08d}", doc_type, unit_id, day,
                            counterparty or None, supplier, handlers[unit_id], reason or None, False, stamp))
-        for bid, qty in sorted(docs[key]):
+        for bid, qty in lines:
             line_id += 1
             emit("stock_line", (line_id, doc_id, bid, qty, qty * per_unit[bid.split(":")[0]], stamp))
             if doc_type == "IN_PURCHASE":
@@ -138,13 +153,12 @@ class TraceabilityExtension:
 
     def __init__(self) -> None:
         self.reset()
-        # The last generation's movements (unit, day, doc_type, counterparty, reason, batch, qty), kept after
-        # ``finish`` for later extensions (stock_counts builds the stocktake counts from the book balances).
-        self.flow_events: list[tuple] = []
 
     def reset(self) -> None:
-        # (unit, vaccine, manufacturer, batch_no) → Counter[day]
+        # (unit, vaccine, manufacturer, batch_no) → Counter[day]; in a generation (ctx.scratch set) only the
+        # doses since the last flush into the scratch table stock_use (see _flush_uses)
         self.uses: dict[tuple[str, str, str, str], Counter] = defaultdict(Counter)
+        self._unflushed = 0
         # doses drawn for dose_without_stock_movement: same key → day → [(vaccination_id, detail)]
         self.undeducted: dict[tuple[str, str, str, str], dict[date, list]] = defaultdict(lambda: defaultdict(list))
 
@@ -234,8 +248,36 @@ class TraceabilityExtension:
                     (vaccination_id, f"{unit_id} {vaccine_code}/{manufacturer}/{batch_no} not deducted from stock"))
                 continue
             self.uses[(unit_id, vaccine_code, manufacturer, batch_no)][vaccinated_at.date()] += 1
+            self._unflushed += 1
+        if ctx.scratch is not None and self._unflushed >= FLUSH_USES:
+            self._flush_uses(ctx)
 
-    def _record_undeducted(self, faults: FaultLog) -> None:
+    def _flush_uses(self, ctx: GenContext) -> None:
+        """Move the accumulated uses into the scratch table stock_use (summed again when read)."""
+        writer = ctx.scratch.open_writer("stock_use")
+        for (unit_id, vaccine_code, maker, batch_no), days in self.uses.items():
+            for day, doses in days.items():
+                writer.write((unit_id, vaccine_code, maker, batch_no, day, doses))
+        self.uses = defaultdict(Counter)
+        self._unflushed = 0
+
+    def _recorded_uses(self, ctx: GenContext) -> dict[tuple, int]:
+        """Doses deducted (in stock_use) per ((unit, vaccine, maker, batch_no), day) of the undeducted doses."""
+        keys = [(key, day) for key, days in self.undeducted.items() for day in days]
+        if not keys:
+            return {}
+        columns = [[key[i] for key, _ in keys] for i in range(4)] + [[day for _, day in keys]]
+        rows = ctx.scratch.rows(
+            """select u.unit_id, u.vaccine_code, u.maker, u.batch_no, u.day, sum(u.doses)::int
+               from {s}.stock_use u
+               join (select distinct * from unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::date[]))
+                    as k (unit_id, vaccine_code, maker, batch_no, day)
+                 on u.unit_id = k.unit_id collate "C" and u.vaccine_code = k.vaccine_code collate "C"
+                    and u.maker = k.maker collate "C" and u.batch_no = k.batch_no collate "C" and u.day = k.day
+               group by 1, 2, 3, 4, 5""", columns)
+        return {(tuple(row[:4]), row[4]): row[5] for row in rows}
+
+    def _record_undeducted(self, faults: FaultLog, ctx: GenContext | None = None) -> None:
         """The ``dose_without_stock_movement`` faults drawn in ``on_child``, kept where they change the stock.
 
         A clinic's OUT_USE is recorded in whole vials per day (multi-dose vials: ⌈doses / 人份 per vial⌉). A
@@ -246,10 +288,14 @@ class TraceabilityExtension:
         of the batch leaves the day without OUT_USE: a real fault, which the batch total may hide behind
         other days' open-vial wastage; DOSES_VS_STOCK finds it per session, chk_unit_stock_use.)
         """
+        stored = self._recorded_uses(ctx) if ctx is not None and ctx.scratch is not None else None
         for key, days in self.undeducted.items():
             per_unit = MULTI_DOSE.get(key[1], (1, "支"))[0]
             for day, doses in days.items():
-                recorded = self.uses[key][day] if key in self.uses else 0
+                if stored is not None:
+                    recorded = stored.get((key, day), 0) + (self.uses[key][day] if key in self.uses else 0)
+                else:
+                    recorded = self.uses[key][day] if key in self.uses else 0
                 if math.ceil((recorded + len(doses)) / per_unit) == math.ceil(recorded / per_unit):
                     self.uses[key][day] += len(doses)
                     continue
@@ -287,8 +333,15 @@ class TraceabilityExtension:
 
     # -- the flows --------------------------------------------------------------------------------
     def finish(self, ctx: GenContext, emit, faults: FaultLog) -> None:
-        self._record_undeducted(faults)
+        """The flows of every batch, in memory one batch at a time: the uses come back from the scratch table
+        stock_use batch by batch, the movements go to stock_flow and come back sorted into documents."""
+        scratch = ctx.scratch
+        self._flush_uses(ctx)
+        scratch.commit("stock_use")
+        self._record_undeducted(faults, ctx)
         self._adult_uses(ctx)
+        self._flush_uses(ctx)
+        scratch.commit("stock_use")
         rng = random.Random(f"{ctx.seed}:traceability:flows")
         units = ctx.world.units.by_id()
         depth_cache: dict[str, int] = {}
@@ -299,16 +352,10 @@ class TraceabilityExtension:
                 depth_cache[unit_id] = 0 if parent is None else depth(parent) + 1
             return depth_cache[unit_id]
 
-        by_batch: dict[tuple[str, str, str], dict[str, Counter]] = defaultdict(dict)
-        for (unit_id, vaccine_code, maker, batch_no), days in self.uses.items():
-            if unit_id in units:
-                by_batch[(vaccine_code, maker, batch_no)][unit_id] = days
-
-        flow = _Flow()
+        flow = _Flow(scratch.open_writer("stock_flow").write)
         purchases: list[tuple[str, date, int]] = []  # (batch, day, qty)
-        batch_rows, trace_rows = [], []
         lot_seq = 0
-        for (vaccine_code, maker, batch_no), unit_days in sorted(by_batch.items()):
+        for (vaccine_code, maker, batch_no), unit_days in self._uses_by_batch(ctx, units):
             spec = spec_id(vaccine_code, maker)
             bid = batch_id(spec, batch_no)
             produced, expiry = batch_dates(batch_no)
@@ -316,8 +363,9 @@ class TraceabilityExtension:
             first_use = min(day for days in unit_days.values() for day in days)
             lot_seq += 1
             batch_row, codes = batch_master(ctx, rng, faults, vaccine_code, maker, batch_no, lot_seq, first_use)
-            batch_rows.append(batch_row)
-            trace_rows += codes
+            emit("vaccine_batch", batch_row)
+            for row in codes:
+                emit("trace_code", row)
 
             # Vials needed per leaf unit and month (multi-dose vials: opened per day).
             leaf_need: dict[str, Counter] = {}
@@ -385,19 +433,33 @@ class TraceabilityExtension:
                     else:
                         flow.add(unit_id, scrap_day, "OUT_SCRAP", bid, left, reason="过期失效")
 
-        self.flow_events = flow.events
-        for row in batch_rows:
-            emit("vaccine_batch", row)
-        for row in trace_rows:
-            emit("trace_code", row)
-        doc_of_purchase = self._emit_docs(ctx, flow, units, emit)
+        scratch.commit("stock_flow")
+        doc_of_purchase = self._emit_docs(ctx, units, emit)
         self._emit_contracts(ctx, purchases, doc_of_purchase, emit)
         self._emit_plans(ctx, units, emit)
         self.reset()
 
-    def _emit_docs(self, ctx: GenContext, flow: _Flow, units, emit) -> dict[str, int]:
+    @staticmethod
+    def _uses_by_batch(ctx: GenContext, units) -> Iterator[tuple[tuple[str, str, str], dict[str, Counter]]]:
+        """((vaccine, maker, batch_no), unit → Counter[day → doses]) in batch order, units of the world only."""
+        rows = ctx.scratch.rows(
+            """select vaccine_code, maker, batch_no, unit_id, day, sum(doses)::int from {s}.stock_use
+               group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5""")
+        for key, group in groupby(rows, key=itemgetter(0, 1, 2)):
+            unit_days: dict[str, Counter] = {}
+            for _, _, _, unit_id, day, doses in group:
+                if unit_id in units:
+                    unit_days.setdefault(unit_id, Counter())[day] = doses
+            if unit_days:
+                yield key, unit_days
+
+    def _emit_docs(self, ctx: GenContext, units, emit) -> dict[str, int]:
         rng = random.Random(f"{ctx.seed}:traceability:docs")
-        return emit_stock_docs(flow.events, units, rng, emit)[0]
+        rows = ctx.scratch.rows(
+            """select day, unit_id, doc_type, coalesce(counterparty, ''), coalesce(reason, ''), batch_id, qty
+               from {s}.stock_flow order by 1, 2, 3, 4, 5, 6, 7""")
+        docs = ((key, [line[5:] for line in lines]) for key, lines in groupby(rows, key=itemgetter(0, 1, 2, 3, 4)))
+        return emit_sorted_stock_docs(docs, units, rng, emit)[0]
 
     def _emit_contracts(self, ctx: GenContext, purchases, doc_of_purchase, emit) -> None:
         rng = random.Random(f"{ctx.seed}:traceability:contracts")
@@ -423,14 +485,13 @@ class TraceabilityExtension:
     def _emit_plans(self, ctx: GenContext, units, emit) -> None:
         """Monthly plans of vaccinating units, quarterly of county CDCs, annual of city CDCs (人份)."""
         rng = random.Random(f"{ctx.seed}:traceability:plans")
-        monthly: Counter = Counter()
-        for (unit_id, vaccine_code, _, _), days in self.uses.items():
-            for day, doses in days.items():
-                monthly[(unit_id, vaccine_code, day.replace(day=1))] += doses
+        monthly = ctx.scratch.rows(
+            """select unit_id, vaccine_code, date_trunc('month', day)::date, sum(doses)::int from {s}.stock_use
+               group by 1, 2, 3 order by 1, 2, 3""")
         plan_id = 0
         last_month = add_months(ctx.as_of.replace(day=1), 1)
         summary: dict[tuple[str, str, str, date], int] = defaultdict(int)
-        for (unit_id, vaccine_code, month), doses in sorted(monthly.items()):
+        for unit_id, vaccine_code, month, doses in monthly:
             if month < add_months(ctx.as_of.replace(day=1), -23) or month > last_month:
                 continue
             unit = units.get(unit_id)
