@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
+from tests.conftest import _fresh_database
 from vaxdw import checksums
 from vaxdw.db import PgParams, connect
 from vaxdw.dbt_runner import run_dbt
@@ -48,11 +47,16 @@ CHAIN = ("int_recipients_corrected", "int_vaccinations_corrected", "int_doses_cl
 VALID_ID = r"^[0-9]{17}[0-9X]$"
 
 
-def _database(admin: PgParams, name: str) -> PgParams:
-    with psycopg.connect(admin.url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-        conn.execute(f"create database {name}")
-    return replace(admin, dbname=name)
+def _mutant_project(tmp_path: Path, macro_file: str, pattern: str, replacement: str, flags: int = 0) -> Path:
+    """A copy of the dbt project with one edit (exactly one match of ``pattern``) in one macro file."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(get_settings().dbt_project_dir, project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    macro = project / "macros" / macro_file
+    text, count = re.subn(pattern, replacement, macro.read_text(), flags=flags)
+    assert count == 1
+    macro.write_text(text)
+    return project
 
 
 def _nasty_day(source: PgParams, day: int) -> None:
@@ -184,9 +188,9 @@ def _build(warehouse: PgParams, target: Path, *extra: str, project: Path | None 
 
 @pytest.fixture(scope="module")
 def world(pg_admin, tmp_path_factory):
-    source = _database(pg_admin, "src_incremental")
-    daily = _database(pg_admin, "wh_incremental_daily")
-    once = _database(pg_admin, "wh_incremental_once")
+    source = _fresh_database(pg_admin, "src_incremental")
+    daily = _fresh_database(pg_admin, "wh_incremental_daily")
+    once = _fresh_database(pg_admin, "wh_incremental_once")
     target = tmp_path_factory.mktemp("dbt-incremental")
     generate(source, scale="tiny", seed=31, children=800)
     load_all(source, daily, pipeline_run_id="day-0")
@@ -235,14 +239,8 @@ def test_a_broken_incremental_model_is_caught(world, tmp_path):
     """Mutant: the staging macro stops reading new loads. One more day, then the comparison must differ
     (only the mutated model and the ones reading it are rebuilt, in both warehouses)."""
     source, daily, once, target = world
-    project = tmp_path / "dbt_project"
-    shutil.copytree(get_settings().dbt_project_dir, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    macro = project / "macros" / "latest_version.sql"
-    text, count = re.subn(r"loaded_after=highest_load_id\(this\)", "loaded_after='(select 2^62)'",
-                          macro.read_text())
-    assert count == 1
-    macro.write_text(text)
+    project = _mutant_project(tmp_path, "latest_version.sql", r"loaded_after=highest_load_id\(this\)",
+                              "loaded_after='(select 2^62)'")
     _day(source, 4)
     load_all(source, daily, pipeline_run_id="day-4")
     load_all(source, once, pipeline_run_id="once-4")
@@ -258,14 +256,9 @@ def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):
     (a dose moved again); the chain models must differ (the unique index on vaccination_id may also make
     the mutant's build fail: then its tables stay behind)."""
     source, daily, once, target = world
-    project = tmp_path / "dbt_project"
-    shutil.copytree(get_settings().dbt_project_dir, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    macro = project / "macros" / "recipient_chain.sql"
-    text, count = re.subn(r"\{%- do branches\.append\(\"select previous_owners\.recipient_id .*?\) %\}", "",
-                          macro.read_text(), flags=re.S)
-    assert count == 1
-    macro.write_text(text)
+    project = _mutant_project(tmp_path, "recipient_chain.sql",
+                              r"\{%- do branches\.append\(\"select previous_owners\.recipient_id .*?\) %\}", "",
+                              flags=re.S)
     _day(source, 5)
     load_all(source, daily, pipeline_run_id="day-5")
     load_all(source, once, pipeline_run_id="once-5")
