@@ -110,6 +110,7 @@ def _nasty_day(source: PgParams, day: int) -> None:
             "(select line_id from ops.stock_line order by md5(line_id::text || %s) limit 1)",
             (moment, str(day)),
         )
+        _nasty_stock_day(conn, moment, day)
         if day == 2:  # a township merge: a township in use is merged into its neighbour from the next day
             old, new = conn.execute(
                 "select a.region_code, b.region_code from ops.region as a join ops.region as b "
@@ -125,6 +126,30 @@ def _nasty_day(source: PgParams, day: int) -> None:
                          (change_id, old, new, effective, moment))
             conn.execute("update ops.region set valid_to = %s, updated_at = %s where region_code = %s",
                          (effective, moment, old))
+
+
+def _nasty_stock_day(conn, moment, day: int) -> None:
+    """Stock edits that break a ledger re-derived from a cutoff date: an old document voided, one re-dated
+    a month back, one moved to another unit, an old line moved to another batch and to another document."""
+    docs = [row[0] for row in conn.execute(
+        "select doc_id from ops.stock_doc where not is_deleted and exists (select 1 from ops.stock_line "
+        "where stock_line.doc_id = stock_doc.doc_id) order by md5(doc_id::text || %s) limit 4", (str(day),))]
+    voided, redated, moved, target = docs
+    conn.execute("update ops.stock_doc set is_deleted = true, updated_at = %s where doc_id = %s", (moment, voided))
+    conn.execute("update ops.stock_doc set doc_date = doc_date - 30, updated_at = %s where doc_id = %s",
+                 (moment, redated))
+    conn.execute("update ops.stock_doc set unit_id = (select other.unit_id from ops.stock_doc as other where "
+                 "other.unit_id <> stock_doc.unit_id order by md5(other.doc_id::text || %s) limit 1), "
+                 "updated_at = %s where doc_id = %s", (str(day), moment, moved))
+    line, batch = conn.execute(
+        "select l.line_id, (select b.batch_id from ops.stock_line as b where b.batch_id <> l.batch_id "
+        "order by md5(b.line_id::text || %s) limit 1) from ops.stock_line as l "
+        "order by md5(l.line_id::text || %s || 'batch') limit 1", (str(day), str(day))).fetchone()
+    conn.execute("update ops.stock_line set batch_id = %s, updated_at = %s where line_id = %s", (batch, moment, line))
+    conn.execute(
+        "update ops.stock_line set doc_id = %s, updated_at = %s where line_id = (select line_id from "
+        "ops.stock_line where doc_id <> %s order by md5(line_id::text || %s || 'doc') limit 1)",
+        (target, moment, target, str(day)))
 
 
 def _day(source: PgParams, day: int) -> None:
@@ -269,3 +294,23 @@ def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):
     changed = checksums.differences(_sums(daily), _sums(once))
     assert set(changed) & {f"intermediate.{name}" for name in CHAIN}
     assert not {name for name in changed if name.startswith("staging.")}
+
+
+def test_a_stock_ledger_forgetting_previous_places_is_caught(world, tmp_path):
+    """Mutant: the stock ledger re-derives a changed document's lines where they are now but not where they
+    were. One more day (a document moved to another unit); the ledger must differ (or the mutant's build
+    fails on the unique line_id: then its table stays behind)."""
+    source, daily, once, target = world
+    project = _mutant_project(tmp_path, "stock_ledger.sql",
+                              r"union all\s+select unit_id, batch_id, doc_date\s+from \{\{ this \}\}\s+"
+                              r"where doc_id in \(select doc_id from changed_docs\)", "")
+    _day(source, 6)
+    load_all(source, daily, pipeline_run_id="day-6")
+    load_all(source, once, pipeline_run_id="once-6")
+    selected = ("--select", "stg_ops__stock_doc", "stg_ops__stock_line", "int_stock_ledger")
+    run_dbt(daily, ["build", "--exclude-resource-type", "test", *selected], project_dir=project,
+            target_path=tmp_path / "mutant", check=False)
+    _build(once, target / "once", "--full-refresh", *selected)
+    changed = checksums.differences(_sums(daily), _sums(once))
+    assert "intermediate.int_stock_ledger" in changed
+    assert not {name for name in changed if name.startswith("staging.stg_ops__stock")}

@@ -217,7 +217,7 @@ def test_doses_vs_stock_from_rule_set_2026_2(province):
     # Independent: per unit x batch, 人份 used (OUT_USE quantity x doses per unit) vs doses recorded;
     # and for BCG (var dq_session_discard_vaccine_codes) the same per day.
     with connect(warehouse) as conn:
-        conn.execute("set enable_nestloop = off")  # the staging views' row estimates are poor (see int_stock_lines_enriched)
+        conn.execute("set enable_nestloop = off")  # the planner's row estimates are poor here
         independent = {key for (key,) in conn.execute("""
             with used as (
                 select d.unit_id, s.vaccine_code, s.manufacturer_code, b.batch_no,

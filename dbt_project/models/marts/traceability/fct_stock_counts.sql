@@ -9,9 +9,9 @@ with counts as (
 
 ),
 
-movements as (
+ledger as (
 
-    select * from {{ ref('fct_stock_movements') }}
+    select * from {{ ref('int_stock_ledger') }}
 
 ),
 
@@ -48,31 +48,72 @@ count_days as (
 
 ),
 
-daily_net as (
+-- The book balance of a unit's batch at the end of a day: the ledger's running balance after the day's
+-- last line (int_stock_ledger orders a day's lines inbound first, then by document and line).
+pair_days as (
+
+    select distinct on (unit_id, batch_id, doc_date)
+        unit_id,
+        batch_id,
+        doc_date,
+        balance_after as balance
+    from ledger
+    order by unit_id asc, batch_id asc, doc_date asc, is_in asc, doc_id desc, line_id desc
+
+),
+
+-- Each day's balance holds until the next movement day (next_date, exclusive). A spell is a run of days
+-- with a balance other than 0: on a count date outside every spell the book is 0, so a count date is
+-- matched with the spells it falls in (few per batch) rather than with every movement day of the unit.
+balance_days as (
 
     select
         unit_id,
         batch_id,
         doc_date,
-        sum(signed_quantity) as net_quantity
-    from movements
-    group by unit_id, batch_id, doc_date
+        balance,
+        lead(doc_date) over pair_window as next_date,
+        count(*) filter (where balance = 0) over (
+            pair_window rows between unbounded preceding and current row
+        ) as zero_days_before
+    from pair_days
+    window pair_window as (partition by unit_id, batch_id order by doc_date)
 
 ),
 
+spells as (
+
+    select
+        unit_id,
+        batch_id,
+        min(doc_date) as spell_from,
+        (array_agg(next_date order by doc_date desc))[1] as spell_until
+    from balance_days
+    where balance <> 0
+    group by unit_id, batch_id, zero_days_before
+
+),
+
+-- (a batch id is null only on a platform line of an unknown product: '' stands for it in the joins)
 book as (
 
     select
         count_days.unit_id,
         count_days.count_date,
-        daily_net.batch_id,
-        sum(daily_net.net_quantity) as book_quantity
+        spells.batch_id,
+        balance_days.balance::numeric as book_quantity
     from count_days
-    inner join daily_net
+    inner join spells
         on
-            count_days.unit_id = daily_net.unit_id
-            and count_days.count_date >= daily_net.doc_date
-    group by count_days.unit_id, count_days.count_date, daily_net.batch_id
+            count_days.unit_id = spells.unit_id
+            and count_days.count_date >= spells.spell_from
+            and (spells.spell_until is null or count_days.count_date < spells.spell_until)
+    inner join balance_days
+        on
+            spells.unit_id = balance_days.unit_id
+            and coalesce(spells.batch_id, '') = coalesce(balance_days.batch_id, '')
+            and count_days.count_date >= balance_days.doc_date
+            and (balance_days.next_date is null or count_days.count_date < balance_days.next_date)
 
 ),
 

@@ -4,9 +4,71 @@
 ) }}
 -- (the doc_date index serves the ledger's newest-first reads: Superset's 出入库账簿 detail, limit 500)
 
-with lines as (
+-- The stock ledger (int_stock_ledger: lines, documents' dates and types, running balances) with what
+-- describes it: the document, the unit and its regions, batch, specification, vaccine, manufacturer, the
+-- price in force on the document date, and the storage and shipping fee of non-NIP outbound transfers.
+with ledger as (
 
-    select * from {{ ref('int_stock_lines_enriched') }}
+    select * from {{ ref('int_stock_ledger') }}
+
+),
+
+collab_purchase as (
+
+    select * from {{ ref('int_stock_collab_purchase') }}
+
+),
+
+docs as (
+
+    select
+        doc_id,
+        doc_no,
+        counterparty_unit_id,
+        counterparty_name,
+        handler,
+        reason
+    from {{ ref('stg_ops__stock_doc') }}
+    where not is_deleted
+    union all
+    select distinct
+        doc_id,
+        doc_no,
+        counterparty_unit_id,
+        counterparty_name,
+        handler,
+        reason
+    from collab_purchase
+
+),
+
+batches as (
+
+    select * from {{ ref('int_stock_batches') }}
+
+),
+
+specs as (
+
+    select * from {{ ref('int_stock_specs') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_ops__vaccine_price') }}
+
+),
+
+fees as (
+
+    select * from {{ ref('stg_ops__fee_config') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
 
 ),
 
@@ -22,64 +84,98 @@ manufacturers as (
 
 ),
 
+joined as (
+
+    select
+        ledger.line_id,
+        ledger.doc_id,
+        docs.doc_no,
+        ledger.doc_type,
+        doc_types.doc_type_name,
+        ledger.doc_date,
+        ledger.is_in,
+        ledger.unit_id,
+        units.unit_name,
+        units.unit_type,
+        units.parent_unit_id,
+        {{ unit_region_code("units") }} as region_code,
+        units.county_code,
+        units.county_name,
+        units.city_code,
+        units.city_name,
+        docs.counterparty_unit_id,
+        docs.counterparty_name,
+        docs.handler,
+        docs.reason,
+        specs.spec_id,
+        specs.spec_name,
+        specs.vaccine_code,
+        vaccines.vaccine_name,
+        specs.manufacturer_code,
+        manufacturers.manufacturer_name,
+        specs.is_nip,
+        specs.doses_per_unit,
+        specs.package_unit,
+        ledger.batch_id,
+        batches.batch_no,
+        batches.expiry_date,
+        batches.lot_release_no,
+        ledger.quantity,
+        ledger.dose_quantity,
+        ledger.signed_quantity,
+        ledger.signed_dose_quantity,
+        ledger.balance_after,
+        ledger.dose_balance_after
+    from ledger
+    inner join docs
+        on ledger.doc_id = docs.doc_id
+    left join batches
+        on ledger.batch_id = batches.batch_id
+    left join specs
+        on batches.spec_id = specs.spec_id
+    left join units
+        on ledger.unit_id = units.unit_id
+    left join {{ ref('ref_stock_doc_type') }} as doc_types
+        on ledger.doc_type = doc_types.doc_type
+    left join vaccines
+        on specs.vaccine_code = vaccines.vaccine_code
+    left join manufacturers
+        on specs.manufacturer_code = manufacturers.manufacturer_code
+
+),
+
 final as (
 
     select
-        lines.line_id,
-        lines.doc_id,
-        lines.doc_no,
-        lines.doc_type,
-        doc_types.doc_type_name,
-        lines.doc_date,
-        lines.is_in,
-        lines.unit_id,
-        lines.unit_name,
-        lines.unit_type,
-        lines.parent_unit_id,
-        lines.region_code,
-        lines.county_code,
-        lines.county_name,
-        lines.city_code,
-        lines.city_name,
-        lines.counterparty_unit_id,
-        lines.counterparty_name,
-        lines.handler,
-        lines.reason,
-        lines.spec_id,
-        lines.spec_name,
-        lines.vaccine_code,
-        vaccines.vaccine_name,
-        lines.manufacturer_code,
-        manufacturers.manufacturer_name,
-        lines.is_nip,
-        lines.doses_per_unit,
-        lines.package_unit,
-        lines.batch_id,
-        lines.batch_no,
-        lines.expiry_date,
-        lines.lot_release_no,
-        lines.quantity,
-        lines.dose_quantity,
-        lines.signed_quantity,
-        lines.signed_dose_quantity,
-        sum(lines.signed_quantity) over balance_window as balance_after,
-        sum(lines.signed_dose_quantity) over balance_window as dose_balance_after,
-        lines.unit_price,
-        lines.amount,
-        lines.storage_fee,
-        lines.shipping_fee
-    from lines
-    left join {{ ref('ref_stock_doc_type') }} as doc_types
-        on lines.doc_type = doc_types.doc_type
-    left join vaccines
-        on lines.vaccine_code = vaccines.vaccine_code
-    left join manufacturers
-        on lines.manufacturer_code = manufacturers.manufacturer_code
-    window balance_window as (
-        partition by lines.unit_id, lines.batch_id
-        order by lines.doc_date asc, lines.is_in desc, lines.doc_id asc, lines.line_id asc
-        rows between unbounded preceding and current row
-    )
+        joined.*,
+        prices.unit_price,
+        joined.quantity * prices.unit_price as amount,
+        case
+            when not joined.is_nip and joined.doc_type = 'OUT_TRANSFER'
+                then joined.dose_quantity * storage_fees.fee_per_dose
+        end as storage_fee,
+        case
+            when not joined.is_nip and joined.doc_type = 'OUT_TRANSFER'
+                then joined.dose_quantity * shipping_fees.fee_per_dose
+        end as shipping_fee
+    from joined
+    left join prices
+        on
+            joined.spec_id = prices.spec_id
+            and joined.doc_date >= prices.effective_from
+            and (prices.effective_to is null or joined.doc_date <= prices.effective_to)
+    left join fees as storage_fees
+        on
+            storage_fees.fee_type = 'storage'
+            and joined.unit_type = storage_fees.unit_level
+            and joined.doc_date >= storage_fees.effective_from
+            and (storage_fees.effective_to is null or joined.doc_date <= storage_fees.effective_to)
+    left join fees as shipping_fees
+        on
+            shipping_fees.fee_type = 'shipping'
+            and joined.unit_type = shipping_fees.unit_level
+            and joined.doc_date >= shipping_fees.effective_from
+            and (shipping_fees.effective_to is null or joined.doc_date <= shipping_fees.effective_to)
 
 )
 

@@ -1,9 +1,24 @@
 {{ config(post_hook=[access_scoped('region_code', 'vaccine_code')]) }}
 
 -- 库存异常: negative balances, use of expired batches, doses without stock movement (and the reverse).
+-- (movements is read twice, so PostgreSQL materialises it: only the columns used, and only candidate rows)
 with movements as (
 
-    select * from {{ ref('fct_stock_movements') }}
+    select
+        line_id,
+        doc_date,
+        doc_type,
+        unit_id,
+        unit_name,
+        region_code,
+        vaccine_code,
+        batch_id,
+        batch_no,
+        expiry_date,
+        quantity,
+        balance_after
+    from {{ ref('fct_stock_movements') }}
+    where balance_after < 0 or (doc_type = 'OUT_USE' and doc_date > expiry_date)
 
 ),
 

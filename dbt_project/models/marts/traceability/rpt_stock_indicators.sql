@@ -5,7 +5,17 @@
 -- Definitions: docs/reports/stock_indicators.md.
 with movements as (
 
-    select * from {{ ref('fct_stock_movements') }}
+    select
+        unit_id,
+        vaccine_code,
+        batch_id,
+        expiry_date,
+        doc_date,
+        doc_type,
+        reason,
+        dose_quantity,
+        signed_dose_quantity
+    from {{ ref('fct_stock_movements') }}
     where doc_date <= {{ evaluation_date() }}
 
 ),
@@ -17,13 +27,19 @@ counts as (
 
 ),
 
+-- first_month: the first month kept; flows_from: the first month whose flows a kept month's window reads.
 history as (
 
     select
-        (
-            date_trunc('month', {{ evaluation_date() }})
-            - make_interval(months => {{ var('stock_indicator_history_months') }} - 1)
-        )::date as first_month
+        first_month,
+        (first_month - make_interval(months => {{ var('stock_indicator_window_months') }} - 1))::date as flows_from
+    from (
+        select
+            (
+                date_trunc('month', {{ evaluation_date() }})
+                - make_interval(months => {{ var('stock_indicator_history_months') }} - 1)
+            )::date as first_month
+    ) as months_kept
 
 ),
 
@@ -39,6 +55,10 @@ vaccines as (
 
 ),
 
+-- Only the days from flows_from on are read one by one; what came before is one opening day per unit and
+-- vaccine (its net balance, no flows) dated the day before flows_from, so the work follows the months
+-- kept, not the ledger's history. A pair without earlier movements gets no opening day (its days start
+-- at its first movement, as its stockout days do).
 pair_days as (
 
     select
@@ -50,7 +70,20 @@ pair_days as (
         coalesce(sum(dose_quantity) filter (where doc_type in ('OUT_USE', 'OUT_TRANSFER')), 0) as issued_doses,
         coalesce(sum(dose_quantity) filter (where doc_type = 'OUT_SCRAP'), 0) as scrapped_doses
     from movements
+    where doc_date >= (select flows_from from history)
     group by unit_id, vaccine_code, doc_date
+    union all
+    select
+        unit_id,
+        vaccine_code,
+        (select flows_from from history) - 1 as doc_date,
+        sum(signed_dose_quantity) as net_doses,
+        0 as used_doses,
+        0 as issued_doses,
+        0 as scrapped_doses
+    from movements
+    where doc_date < (select flows_from from history)
+    group by unit_id, vaccine_code
 
 ),
 
@@ -120,6 +153,7 @@ month_flows as (
         sum(issued_doses) as issued_doses,
         sum(scrapped_doses) as scrapped_doses
     from pair_days
+    where doc_date >= (select flows_from from history)
     group by unit_id, vaccine_code, date_trunc('month', doc_date)
 
 ),
@@ -159,7 +193,7 @@ scraps as (
             coalesce(reason, '未注明') as reason,
             sum(dose_quantity) as doses
         from movements
-        where doc_type = 'OUT_SCRAP'
+        where doc_type = 'OUT_SCRAP' and doc_date >= (select first_month from history)
         group by unit_id, vaccine_code, date_trunc('month', doc_date), coalesce(reason, '未注明')
     ) as scrap_reasons
     group by unit_id, vaccine_code, month_start
@@ -186,7 +220,19 @@ batch_intervals as (
             max(expiry_date) as expiry_date,
             sum(signed_dose_quantity) as net_doses
         from movements
+        where doc_date >= (select flows_from from history)
         group by unit_id, vaccine_code, batch_id, doc_date
+        union all
+        select
+            unit_id,
+            vaccine_code,
+            batch_id,
+            (select flows_from from history) - 1 as doc_date,
+            max(expiry_date) as expiry_date,
+            sum(signed_dose_quantity) as net_doses
+        from movements
+        where doc_date < (select flows_from from history)
+        group by unit_id, vaccine_code, batch_id
     ) as batch_days
     window batch_window as (partition by unit_id, batch_id order by doc_date)
 

@@ -1,4 +1,4 @@
-{{ current_state_config('doc_id') }}
+{{ current_state_config('doc_id', also_indexed=['unit_id']) }}
 with source as (
 
     {{ current_version(source('ops', 'stock_doc'), 'doc_id') }}
