@@ -1,12 +1,37 @@
 """The invariant that makes incremental builds safe: a warehouse that loaded and built incrementally after
-every simulated day holds exactly what a warehouse that loaded everything once and built from scratch holds.
+every simulated day holds exactly what a warehouse that loaded everything once and built from scratch holds,
+finds the same data-quality anomalies and exports the same statements.
 
-Two warehouses read one tiny generated source. ``daily`` loads and runs ``dbt build`` after the generation,
-then after each simulated day (``simulate_days``) loads and runs the incremental build; ``once`` loads and
-builds (``--full-refresh``) after the last day. The days' builds leave out dbt's data tests (the first
-build runs them; they read the models and change nothing). Every staging, intermediate and mart relation must have the same order-independent checksum in both.
-Excluded: the lineage columns ``_load_id``/``_loaded_at`` (load ids and times differ by construction: one
-warehouse loaded the same rows in more batches) and the build-time columns of vaxdw.checksums.
+Two warehouses read one tiny generated source. ``daily`` loads, runs ``dbt build`` and checks the loads
+(the pipeline's check run, vaxdw.quality.checkpoint) after the generation, then after each simulated day
+(``simulate_days``) loads, runs the incremental build and checks the day's loads; ``once`` loads and builds
+(``--full-refresh``) after the last day. The days' builds leave out dbt's data tests (the first build runs
+them; they read the models and change nothing). After the last build both warehouses run one check run over
+every load they hold (below). Compared, each order-independently:
+
+- every staging, intermediate and mart relation (vaxdw.checksums). Excluded: the lineage columns
+  ``_load_id``/``_loaded_at``/``_derived_load_id`` (load ids and times differ by construction: one warehouse
+  loaded the same rows in more batches), the build-time columns of vaxdw.checksums, and in the anomaly
+  report's views the run that first found an anomaly and when (CHECK_RUN_COLUMNS).
+- the check run's state (DQ_STATE): dq.current_anomaly, the last run's dq.failed_row, dq.check_result and
+  dq.check_run (rule set, status), dq.rule, and the views over the anomalies marts.rpt_dq_anomaly and
+  rpt_dq_upload_blocked. Excluded: run ids, run times, load ids and labels, and dq.current_anomaly's
+  ``detected_at`` (by construction), dq.rule's ``updated_at`` (the time of the upsert), ``daily``'s earlier
+  runs (it ran more of them), and dq.recheck_queue (the repair service queues the records it changes in
+  ``daily``; ``once`` gets its corrections copied). A check run checks the rows of the given loads: the
+  pipeline gives its own run's loads, which in ``once`` are everything and in ``daily`` only the day's,
+  and a day's batch does not hold every record whose verdict changed that day (a township merge changes
+  the verdict of the records still coded with the old township; a corrected birth date, the verdicts of
+  the child's doses), so the last batch check of ``daily`` cannot equal ``once``'s check of everything.
+  The honest comparison is of a check of every current record in both: the union of all of ``daily``'s
+  batches, the one batch of ``once`` (each rule checked the whole table; asserted). ``daily``'s check
+  starts from what its daily checks and repairs left and must drop, update and add anomalies to reach
+  what ``once``'s check writes into an empty table (it used to keep the anomalies of records gone from
+  the table, e.g. the doses of a child soft-deleted after their check).
+- the statements the pipeline's export step writes by default (vaxdw.reports.exports.write_all, default
+  period, the evaluation date frozen by tests/conftest.py): every sheet's rows of cell values
+  (vaxdw.checksums.workbook_rows). Excluded: the column 发现时间 of 异常数据明细 (``detected_at``). Not content
+  and not compared: styles, layout and the document properties (which hold the file's creation time).
 
 The days are the simulator's days (births, the day's doses entered on time or late, old doses corrected,
 IDs and townships fixed, soft deletes, register moves, a township merge on day 2, stock, visits), plus the
@@ -17,32 +42,54 @@ Between days the quality team repairs ``daily`` through vaxdw.repair.service (do
 day 1, the dose-number repair undone and redone differently on day 2): the next day's incremental build
 must follow the corrections. ``once`` gets the same corrections (copied) before its full build.
 
-The test can fail: a mutant staging macro that stops following new loads, and a mutant dose chain that
-forgets the previous child of a moved dose, must each be caught.
+The test can fail: a mutant staging macro that stops following new loads, a mutant dose chain that forgets
+the previous child of a moved dose, and a mutant check run that never drops an anomaly must each be caught.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from tests.conftest import _fresh_database
 from vaxdw import checksums
 from vaxdw.db import PgParams, connect
 from vaxdw.dbt_runner import run_dbt
 from vaxdw.extract_load import load_all
+from vaxdw.pipeline import default_period, load_ids_of_run
+from vaxdw.quality import checkpoint
 from vaxdw.quality.schema import ensure_schema
 from vaxdw.repair import service
+from vaxdw.reports import anomaly_exports
+from vaxdw.reports.exports import EXPORT_MODULES, write_all
 from vaxdw.settings import get_settings
 from vaxdw.simulator import generate
 from vaxdw.simulator.days import simulate_days
 
 SCHEMAS = ["staging", "intermediate", "marts"]
 LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id")
+# The anomaly report's views read dq.current_anomaly: the run that first found an anomaly and when.
+CHECK_RUN_COLUMNS = ("marts.rpt_dq_anomaly.run_id", "marts.rpt_dq_anomaly.detected_at",
+                     "marts.rpt_dq_upload_blocked.detected_at")
+# The check run's state compared after the last check run of each warehouse: relation, the columns left
+# out (identifiers and times of the runs), and whether only the last run's rows count.
+DQ_STATE = (
+    ("dq.current_anomaly", ("run_id", "detected_at"), False),
+    ("dq.failed_row", ("run_id",), True),
+    ("dq.check_result", ("run_id",), True),
+    ("dq.check_run", ("run_id", "started_at", "finished_at", "load_ids", "label"), True),
+    ("dq.rule", ("updated_at",), False),
+    ("marts.rpt_dq_anomaly", ("run_id", "detected_at"), False),
+    ("marts.rpt_dq_upload_blocked", ("detected_at",), False),
+)
+# Statement columns whose values differ by construction: 异常数据明细's 发现时间 (dq.current_anomaly.detected_at).
+STATEMENT_IGNORED_HEADERS = ("发现时间",)
 CHAIN = ("int_recipients_corrected", "int_vaccinations_corrected", "int_doses_classified_by_schedule")
 VALID_ID = r"^[0-9]{17}[0-9X]$"
 
@@ -185,8 +232,8 @@ def _repair(warehouse: PgParams, day: int) -> None:
               "then '1' else '2' end")
         for rule_id in ("DOSE_NO_INCREASING", "ID_SEX"):
             assert service.apply(warehouse, rule_id, user="质控员甲").count > 0, rule_id
-    with connect(warehouse) as conn:  # the check run's state is not part of the comparison
-        conn.execute("delete from dq.current_anomaly")
+    with connect(warehouse) as conn:  # the stand-ins are no check run's verdict
+        conn.execute("delete from dq.current_anomaly where rule_set_version = 'test'")
 
 
 def _copy_corrections(source: PgParams, target: PgParams) -> None:
@@ -202,7 +249,56 @@ def _copy_corrections(source: PgParams, target: PgParams) -> None:
 
 def _sums(warehouse: PgParams) -> dict[str, checksums.Checksum]:
     with connect(warehouse) as conn:
-        return checksums.checksums(conn, SCHEMAS, exclude_columns=LINEAGE)
+        return checksums.checksums(conn, SCHEMAS, exclude_columns=LINEAGE + CHECK_RUN_COLUMNS)
+
+
+def _check(warehouse: PgParams, load_ids: list[int], label: str) -> checkpoint.CheckRunResult:
+    """The pipeline's check run (vaxdw.pipeline.check_quality) on ``load_ids``."""
+    return checkpoint.run_checks(warehouse, load_ids, run_label=label, data_docs=False)
+
+
+def _every_load(warehouse: PgParams) -> list[int]:
+    """Every load that brought rows: together the batches of all the warehouse's pipeline runs."""
+    with connect(warehouse) as conn:
+        return [row[0] for row in conn.execute(
+            "select load_id from control.load where status = 'succeeded' and rows_loaded > 0 order by 1")]
+
+
+def _dq_state(warehouse: PgParams) -> dict[str, Counter]:
+    """The rows of DQ_STATE, as multisets (order-independent); the last check run's rows where so marked."""
+    with connect(warehouse) as conn:
+        (last_run,) = conn.execute("select max(run_id) from dq.check_run").fetchone()
+        state = {}
+        for relation, excluded, last_run_only in DQ_STATE:
+            schema, name = relation.split(".")
+            query = sql.SQL("select {} from {}").format(  # as text: hashable (jsonb, arrays)
+                sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(column))
+                                   for column in checksums.columns(conn, schema, name, excluded)),
+                sql.Identifier(schema, name),
+            )
+            if last_run_only:
+                query += sql.SQL(" where run_id = {}").format(last_run)
+            state[relation] = Counter(conn.execute(query).fetchall())
+    return state
+
+
+def _multiset_differences(left: dict[str, Counter], right: dict[str, Counter], shown: int = 5) -> dict[str, tuple]:
+    """Per key whose multisets differ: a few rows only on the left, a few only on the right."""
+    return {
+        key: (list((left.get(key, Counter()) - right.get(key, Counter())).elements())[:shown],
+              list((right.get(key, Counter()) - left.get(key, Counter())).elements())[:shown])
+        for key in sorted(set(left) | set(right))
+        if left.get(key) != right.get(key)
+    }
+
+
+def _statement_rows(directory: Path) -> dict[str, Counter]:
+    """Every sheet of every statement under ``directory`` (``<file>:<sheet>``) as a multiset of rows."""
+    return {
+        f"{path.name}:{sheet}": rows
+        for path in sorted(directory.glob("*.xlsx"))
+        for sheet, rows in checksums.workbook_rows(path, STATEMENT_IGNORED_HEADERS).items()
+    }
 
 
 def _build(warehouse: PgParams, target: Path, *extra: str, project: Path | None = None) -> None:
@@ -221,10 +317,12 @@ def world(pg_admin, tmp_path_factory):
     load_all(source, daily, pipeline_run_id="day-0")
     result = run_dbt(daily, ["build"], target_path=target / "daily")  # with the data tests, once
     assert result.ok and result.tests_failed == 0
+    _check(daily, load_ids_of_run(daily, "day-0"), "day-0")
     for day in (1, 2, 3):
         _day(source, day)
         load_all(source, daily, pipeline_run_id=f"day-{day}")
         _build(daily, target / "daily")
+        _check(daily, load_ids_of_run(daily, f"day-{day}"), f"day-{day}")  # the day's batch, as the pipeline
         _repair(daily, day)
     with connect(daily) as conn:
         active, undone = conn.execute("select count(*) filter (where is_active), count(*) filter (where not "
@@ -233,7 +331,23 @@ def world(pg_admin, tmp_path_factory):
     load_all(source, once, pipeline_run_id="once")
     _copy_corrections(daily, once)
     _build(once, target / "once", "--full-refresh")
+    for warehouse in (daily, once):
+        _check(warehouse, _every_load(warehouse), "every load")
     return source, daily, once, target
+
+
+@pytest.fixture(scope="module")
+def statements(world, tmp_path_factory):
+    """The export step's default statements of both warehouses (vaxdw.pipeline.export_statements: the
+    default period, the evaluation date frozen by tests/conftest.py): (daily's directory, once's, period)."""
+    _, daily, once, _ = world
+    period = default_period(daily)
+    assert default_period(once) == period
+    out = tmp_path_factory.mktemp("statements")
+    for name, warehouse in (("daily", daily), ("once", once)):
+        files = write_all(warehouse, out / name, *period)
+        assert len({f["path"] for f in files}) == len(list((out / name).glob("*.xlsx")))
+    return out / "daily", out / "once", period
 
 
 def test_incremental_days_equal_one_full_build(world):
@@ -258,6 +372,83 @@ def test_incremental_staging_read_only_the_new_loads(world):
         ).fetchone()
     assert versions > staged  # several days of versions in raw
     assert stale == 0
+
+
+def test_check_runs_find_the_same_anomalies(world):
+    """The last check run of each warehouse checked every current record and left the same anomalies."""
+    _, daily, once, _ = world
+    for warehouse in (daily, once):
+        with connect(warehouse) as conn:
+            (last_run,) = conn.execute("select max(run_id) from dq.check_run").fetchone()
+            results = conn.execute("select table_name, rows_checked, error from dq.check_result where run_id = %s",
+                                   (last_run,)).fetchall()
+            assert [error for *_, error in results if error] == []
+            for table, rows_checked in {(table, rows) for table, rows, _ in results}:  # the batch: the whole table
+                count = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("marts", table)))
+                assert rows_checked == count.fetchone()[0], table
+    incremental, full = _dq_state(daily), _dq_state(once)
+    assert len(full["dq.current_anomaly"]) > 50 and len(full["dq.check_result"]) > 20
+    assert _multiset_differences(incremental, full) == {}
+
+
+def test_exported_statements_are_equal(statements):
+    """Every sheet of every default statement holds the same cells (less STATEMENT_IGNORED_HEADERS)."""
+    daily_dir, once_dir, _ = statements
+    incremental = checksums.workbook_checksums(daily_dir, STATEMENT_IGNORED_HEADERS)
+    full = checksums.workbook_checksums(once_dir, STATEMENT_IGNORED_HEADERS)
+    assert len(full) >= 2 * len(EXPORT_MODULES)  # every statement, not an empty directory
+    assert full["异常数据明细.xlsx:异常数据明细"].rows > 50  # the anomalies of the check run are in
+    assert not checksums.differences(incremental, full), _multiset_differences(
+        _statement_rows(daily_dir), _statement_rows(once_dir))
+
+
+def test_a_check_run_keeping_fixed_anomalies_is_caught(world, statements, tmp_path, monkeypatch):
+    """Mutant: a check run that adds and updates current anomalies but never drops any (a check run
+    maintains dq.current_anomaly incrementally; a check of an empty state, as in ``once``, drops nothing).
+    ``daily`` is given two anomalies that an earlier check run found: on a dose since fixed, and on a dose
+    since deleted (no longer in the table). Its check with the mutant keeps both: the current anomalies,
+    the anomaly report and both anomaly statements must differ, while the run's own failing rows do not.
+    The real check run then drops both."""
+    _, daily, once, _ = world
+    with connect(daily) as conn:
+        stale = conn.execute(
+            "insert into dq.current_anomaly (rule_id, rule_set_version, rule_name_zh, family, severity, "
+            "table_name, row_key, value, message_zh, run_id) select a.rule_id, a.rule_set_version, "
+            "a.rule_name_zh, a.family, a.severity, a.table_name, k.row_key, a.value, a.message_zh, a.run_id "
+            "from (select * from dq.current_anomaly where table_name = 'chk_vaccinations' and severity = 'error' "
+            "order by rule_id, row_key limit 1) as a, ("
+            "  (select v.vaccination_id::text as row_key from marts.chk_vaccinations as v where not exists "
+            "  (select from dq.current_anomaly as x where x.row_key = v.vaccination_id::text) order by 1 limit 1) "
+            "  union all (select s.vaccination_id::text from staging.stg_ops__vaccination as s where s.is_deleted "
+            "  order by 1 limit 1)) as k"
+        ).rowcount
+    assert stale == 2
+    statement, mutated = checkpoint._table_statement, []
+
+    def never_drops(*args, **kwargs) -> str:
+        text, count = re.subn(r"WHERE d\.row_key IS NULL AND a\.ctid", "WHERE false AND a.ctid",
+                              statement(*args, **kwargs))
+        mutated.append(count)
+        return text
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(checkpoint, "_table_statement", never_drops)
+            _check(daily, _every_load(daily), "mutant")
+        assert sum(mutated) > 0
+        changed = _multiset_differences(_dq_state(daily), _dq_state(once))
+        assert set(changed) == {"dq.current_anomaly", "marts.rpt_dq_anomaly", "marts.rpt_dq_upload_blocked"}
+        assert (len(changed["dq.current_anomaly"][0]), changed["dq.current_anomaly"][1]) == (2, [])
+        assert (len(changed["marts.rpt_dq_anomaly"][0]), changed["marts.rpt_dq_anomaly"][1]) == (1, [])
+        _, once_dir, period = statements
+        anomaly_exports.default_exports(daily, tmp_path, *period)
+        mutant = checksums.workbook_checksums(tmp_path, STATEMENT_IGNORED_HEADERS)
+        full = checksums.workbook_checksums(once_dir, STATEMENT_IGNORED_HEADERS)
+        assert set(checksums.differences(mutant, {key: full[key] for key in mutant})) == {
+            "异常数据明细.xlsx:异常数据明细", "异常数据汇总表_county.xlsx:异常数据汇总"}
+    finally:
+        _check(daily, _every_load(daily), "every load")  # the real check run
+    assert _multiset_differences(_dq_state(daily), _dq_state(once)) == {}
 
 
 def test_a_broken_incremental_model_is_caught(world, tmp_path):

@@ -257,3 +257,19 @@ def test_current_anomalies_follow_the_latest_check_of_each_record(warehouse: PgP
     assert recheck.rechecked == 1
     assert set(current_anomalies(warehouse)) == expected_current(
         {rule: keys for rule, keys in expected.items() if rule != "ID_SEX"}, load1_keys)
+
+
+def test_anomalies_of_records_gone_from_the_table_are_dropped(warehouse: PgParams) -> None:
+    """A record that leaves the checked table (a deleted dose, the doses of a deleted recipient) is in no
+    later batch: the next check run drops its anomalies all the same (a check of the whole table would not
+    find them), and leaves those of the records still there outside its batch alone."""
+    run_checks(warehouse, [2], run_label="first", data_docs=False)
+    with connect(warehouse) as conn:
+        conn.execute("delete from marts.dim_recipients where recipient_id = 12")
+        conn.execute("delete from marts.fct_vaccinations where vaccination_id = 13")
+    run_checks(warehouse, [1], run_label="load 1", data_docs=False)
+    expected = {rule: set(keys) for rule, keys in EXPECTED_LOAD2.items()}
+    expected["ID_CHECK_DIGIT"].discard("12")  # recipient 12 (dose 12's VAX_AFTER_BIRTH stays)
+    del expected["ENTRY_AFTER_VAX"]  # dose 13 only
+    load1_keys = {"ID_CHECK_DIGIT": {"2"}, "VAX_AFTER_BIRTH": {"2"}}
+    assert set(current_anomalies(warehouse)) == expected_current(expected, load1_keys)

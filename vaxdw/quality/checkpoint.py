@@ -203,7 +203,7 @@ def run_checks(
                     (f"{type(exc).__name__}: {exc}", run_id),
                 )
             raise
-        status, finished_at = _record(params, run_id, rule_set, rules, outcomes, batch_sql, seconds)
+        status, finished_at = _record(params, run_id, rule_set, rules, outcomes, batch_sql, seconds, schema)
     finally:
         _drop_batch_views(params, run_id, rule_set.tables)
 
@@ -223,13 +223,13 @@ def run_checks(
 
 
 def _record(params: PgParams, run_id: int, rule_set: RuleSet, rules: tuple[Rule, ...],
-            outcomes: list[RuleOutcome], batch_sql: dict[str, str], seconds: dict[str, float]):
+            outcomes: list[RuleOutcome], batch_sql: dict[str, str], seconds: dict[str, float], schema: str):
     """Write the run's failing rows, per-rule results and current anomalies in one transaction;
     return (status, finished_at)."""
     with connect(params) as conn:
         with conn.cursor() as cur:
             clock = time.perf_counter()
-            _write_failing_rows(cur, run_id, rule_set, outcomes, {r.id: r for r in rules}, batch_sql)
+            _write_failing_rows(cur, run_id, rule_set, outcomes, {r.id: r for r in rules}, batch_sql, schema)
             seconds["failed_rows"] = time.perf_counter() - clock
             status = _status(outcomes)
             cur.executemany(
@@ -477,7 +477,7 @@ def _domain_columns(rule: Rule) -> list[str]:
 
 
 def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[RuleOutcome], rules: dict[str, Rule],
-                        batch_sql: dict[str, str]) -> None:
+                        batch_sql: dict[str, str], schema: str = "marts") -> None:
     """All failing rows of every failing rule into dq.failed_row, and dq.current_anomaly brought up to
     date, with one statement per table; set-based, without fetching rows into Python.
 
@@ -489,7 +489,9 @@ def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[Rule
     RETURNING, maintains dq.current_anomaly, the latest verdict per record and rule: anomalies not
     there yet are added, those whose value, message or rule description changed are updated (an
     anomaly found again keeps the run and time it was first found), and those of the records this run
-    checked that it did not find again are dropped (fixed records; rules in error give no verdict).
+    checked that it did not find again are dropped (fixed records; rules in error give no verdict), as are
+    those of records no longer in the table (a deleted dose, the doses of a deleted recipient: no batch
+    holds them again, and a check of the whole table would not find them).
 
     The rows inserted per rule must equal GX's count, else the rule becomes an error: its rows stay in
     dq.failed_row (the record of what its query returned), its checked records leave
@@ -509,10 +511,12 @@ def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[Rule
         ).fetchone()[0]
         if not mine and not earlier:
             continue
-        checked = None if rule_set.scope_of(table) == "all" else batch
+        whole = rule_set.scope_of(table) == "all"
+        checked = None if whole else batch
+        present = None if whole else batch_query(schema, table, rule_set.tables[table], [], scope="all")
         inserted.update(cur.execute(
             _table_statement(lit, run_id, rule_set.version, table, _failing_rows(lit, table, mine, failing, batch),
-                             mine, drop_checked=earlier, checked_batch=checked)
+                             mine, drop_checked=earlier, checked_batch=checked, present=present)
         ).fetchall())
     for o in failing:
         if inserted.get(o.rule_id, 0) != o.rows_failed:
@@ -557,15 +561,16 @@ def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome],
 
 
 def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule], *,
-                     drop_checked: bool, checked_batch: str | None) -> str:
+                     drop_checked: bool, checked_batch: str | None, present: str | None = None) -> str:
     """The statement of :func:`_write_failing_rows` for one table; returns (rule_id, rows inserted).
 
     ``drop_checked`` false (the table had no anomalies before this run): every failing row is a new
     anomaly. Otherwise one full join of this run's failing rows with the table's anomalies gives the
     difference: failing rows without an anomaly (added), anomalies found again with another value,
     message or rule description (updated), anomalies not found again (dropped if their record is in
-    ``checked_batch``, the batch query; any record when None, scope ``all``). A full join is planned
-    as a hash or merge join whatever the row estimates (the rows just inserted have no statistics).
+    ``checked_batch``, the batch query, or no longer in ``present``, the query of the whole table; any
+    record when ``checked_batch`` is None, scope ``all``). A full join is planned as a hash or merge join
+    whatever the row estimates (the rows just inserted have no statistics).
     """
     table_lit, version_lit, run = lit(table), lit(version), int(run_id)
     described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
@@ -586,8 +591,20 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
             f"added AS (INSERT INTO dq.current_anomaly ({columns}) SELECT f.rule_id, {version_lit}, f.name_zh, "
             f"f.family, f.severity, {table_lit}, f.row_key, f.value, f.message_zh, {run} FROM found AS f) "
         ) + tail
-    using, in_batch = ("", "") if checked_batch is None else (
-        f", ({checked_batch}) AS b", f" AND b.{ROW_KEY} = d.anomaly_key")
+    drop = ("DELETE FROM dq.current_anomaly AS a USING diff AS d{using} "
+            "WHERE d.row_key IS NULL AND a.ctid = d.anomaly{cond}")
+    if checked_batch is None:
+        deletes = f"dropped AS ({drop.format(using='', cond='')}) "
+    else:
+        # Two deletes rather than one OR (which PostgreSQL would run as a subquery per anomaly), disjoint as
+        # the batch is rows of the table: the checked records, and the records gone from the table (an anti
+        # join, one scan of it).
+        if present is None:
+            raise ValueError("a batch-scoped check needs the query of the whole table (present)")
+        checked = drop.format(using=f", ({checked_batch}) AS b", cond=f" AND b.{ROW_KEY} = d.anomaly_key")
+        gone = drop.format(
+            using="", cond=f" AND NOT EXISTS (SELECT FROM ({present}) AS p WHERE p.{ROW_KEY} = d.anomaly_key)")
+        deletes = f"dropped AS ({checked}), vanished AS ({gone}) "
     # The CTEs see the anomalies as they were before the statement and touch disjoint rows of them.
     return head + (
         "diff AS MATERIALIZED (SELECT f.rule_id, f.row_key, f.value, f.message_zh, f.name_zh, f.family, "
@@ -604,6 +621,5 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
         f"added AS (INSERT INTO dq.current_anomaly ({columns}) SELECT d.rule_id, {version_lit}, d.name_zh, "
         f"d.family, d.severity, {table_lit}, d.row_key, d.value, d.message_zh, {run} FROM diff AS d "
         "WHERE d.anomaly_key IS NULL), "
-        f"dropped AS (DELETE FROM dq.current_anomaly AS a USING diff AS d{using} "
-        f"WHERE d.row_key IS NULL AND a.ctid = d.anomaly{in_batch}) "
+        + deletes
     ) + tail
