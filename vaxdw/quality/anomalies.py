@@ -117,7 +117,9 @@ def query_anomaly_detail(
     if limit:
         sql += f" limit {int(limit)}"
     with connect(warehouse) as conn:
-        return pd.DataFrame(conn.execute(sql, params).fetchall(), columns=DETAIL_COLUMNS)
+        frame = pd.DataFrame(conn.execute(sql, params).fetchall(), columns=DETAIL_COLUMNS)
+    # nullable ids (null for anomalies of other tables): integers, not floats (受种者编号 374, not 374.0)
+    return frame.astype({"recipient_id": "Int64", "vaccination_id": "Int64"})
 
 
 def detail_filters(warehouse: PgParams, region_code=None, rule_id=None, severity=None, unit_id=None) -> dict:
