@@ -6,6 +6,7 @@ audit complete). One generated province per module (tiny, raised fault rates).""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -105,6 +106,11 @@ def test_anomaly_report_equals_independent_sql(province, tmp_path):
     ws = load_workbook(detail_path, read_only=True).active
     rows = list(ws.iter_rows(values_only=True))
     assert sum(1 for row in rows if row and row[0] in set(current.rule_id)) == len(current)
+    # the record ids are written as the ids they are ("374", never "374.0")
+    header = next(i for i, row in enumerate(rows) if row and "接种记录编号" in row)
+    id_cells = [row[rows[header].index(name)] for row in rows[header + 1:] if row and row[0] in set(current.rule_id)
+                for name in ("受种者编号", "接种记录编号")]
+    assert any(id_cells) and all(re.fullmatch(r"[0-9]+", cell) for cell in id_cells if cell), id_cells[:10]
 
 
 def test_upload_gate_holds_back_blocking_records(province):
