@@ -47,8 +47,9 @@ NAVIGATE_JS = """path => {
 # The detail table's cells in one round trip: a locator call per cell re-resolved the holder (by its text)
 # every time and took half a minute to four minutes per table, most of the browser stage.
 ROWS_JS = "rows => rows.slice(0, 200).map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))"
-# Tall enough that the viewport screenshot holds every dashboard (virtualisation, which would leave charts
-# below the fold unrendered, is off under automation: Superset checks navigator.webdriver).
+# The screenshot is the viewport: all of every dashboard but the last rows of 库存指标、盘点与计划. What renders
+# does not depend on it: virtualisation, which would leave charts far below the fold unrendered, is off
+# under automation (Superset checks navigator.webdriver), and READY_JS waits for every chart holder.
 VIEWPORT = {"width": 1600, "height": 3200}
 
 
@@ -98,8 +99,8 @@ def main() -> None:
                 if board["slug"] in shots:
                     path = f"{job['artifacts']}/{board['slug']}-{user['name']}.png"
                     page.wait_for_timeout(500)  # let the charts' entry animation settle for the picture
-                    # the viewport (tall enough for every dashboard), not full_page: resizing the page for a
-                    # full-page capture re-lays the grid out and can catch it empty, and costs seconds per shot
+                    # the viewport (VIEWPORT), not full_page: resizing the page for a full-page capture
+                    # re-lays the grid out and can catch it empty, and costs seconds per shot
                     page.screenshot(path=path)
                     result["screenshot"] = path
                 result["seconds"] = round(time.monotonic() - started, 2)  # the whole visit, extraction included
