@@ -243,6 +243,10 @@ def test_rabies_account_sees_only_rabies_vaccines(superset, bi_warehouse):
     assert _scalar(client, charts["盘点差异批次"]) == _sql(
         bi_warehouse, "select count(*) from marts.fct_stock_counts "
                       "where has_discrepancy and vaccine_code like '28%%' and region_code like '61%%'")
+    stocktake = client.chart_data(charts["盘点明细"]).json()["result"][0]["data"]
+    counted_rabies = {r[0] for r in _rows(bi_warehouse, "select distinct vaccine_name from marts.fct_stock_counts "
+                                                        "where vaccine_code like '28%%'")}
+    assert stocktake and {row["vaccine_name"] for row in stocktake} <= counted_rabies
     assert client.chart_data(charts["业务人员上传(各单位)"]).json()["result"][0]["data"] == []
 
 
@@ -276,7 +280,6 @@ def test_unknown_user_sees_nothing(superset):
     assert _scalar(client, _chart_ids(client)["实种剂次数"]) is None
 
 
-@pytest.mark.timeout(2400)  # 18 dashboard visits; a shared 2-core machine under load needs the margin
 def test_browser_dashboards(superset, township):
     sup, _ = superset
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -286,20 +289,26 @@ def test_browser_dashboards(superset, township):
     boards = {b.slug: b for b in all_dashboards()}
     detail_charts = {"shizhong": "接种明细", "stock": "出入库账簿", "stock-indicators": "盘点明细"}
     dashboards = [{"slug": slug, "detail_chart": detail_charts.get(slug)} for slug in boards]
-    # Every dashboard rendered once (as admin): that it renders is what only a browser shows. The scoped
-    # accounts' numbers and CSV are checked through the API (test_scoped_chart_data_and_csv and the tests
-    # after it); in the browser each role opens only the dashboards whose rendered detail rows prove its
-    # scope (county, city, clinic, rabies): 11 + 7 visits, where the county account used to open every
-    # dashboard too (26 visits): the browser stage was the suite's longest on a 2-core machine.
-    plan = {sup.admin: None, "lianhu_cdc": ["shizhong", "stock", "stock-indicators"], "xian_cdc": ["shizhong"],
-            "clinic_user": ["shizhong"], "rabies_user": ["stock", "stock-indicators"]}
+    # What only a browser shows: that a dashboard renders (the frontend's chart plugins, layout and native
+    # filters; no chart error, every chart, Chinese titles; the front page lists every dashboard), and that
+    # it does for a scoped account too. Scoped numbers, detail rows and CSV come from the same chart data
+    # API and are checked there for every scoped account (test_scoped_chart_data_and_csv and the tests after
+    # it); the scoped accounts share one permission set (Gamma + vaxdw_analyst, vaxdw/bi/access.py) and
+    # differ only in RLS clauses. So: every dashboard once as admin, and each scoped account once, on a
+    # dashboard whose detail table shows its scope in a column: the city (西安市, 实种明细), the township
+    # (the clinic, 实种明细), the county (莲湖区, 盘点明细, the largest dashboard), the vaccine (狂犬,
+    # 出入库账簿); each detail table is rendered scoped at least once. 15 visits, down from 18: the county
+    # account also opened 实种明细 and 出入库账簿, the rabies account 盘点明细, all three checked through the
+    # API (26 visits before that, when the county account opened every dashboard).
+    plan = {sup.admin: None, "xian_cdc": ["shizhong"], "clinic_user": ["shizhong"],
+            "lianhu_cdc": ["stock-indicators"], "rabies_user": ["stock"]}
     users = [{"name": name, "password": sup.admin_password if name == sup.admin else passwords[name],
-              "dashboards": only, "screenshot": None if name == sup.admin else ["shizhong", "stock"]}
+              "dashboards": only, "screenshot": only}  # None: the job's list (every dashboard)
              for name, only in plan.items()]
     job = {"base_url": sup.base_url, "users": users, "dashboards": dashboards, "artifacts": str(ARTIFACTS),
            "screenshot": list(boards)}
     proc = subprocess.run([str(server.VENV_DIR / "bin" / "python"), str(Path(__file__).with_name("superset_browser.py"))],
-                          input=json.dumps(job), capture_output=True, text=True, timeout=2400)
+                          input=json.dumps(job), capture_output=True, text=True, timeout=1000)
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = json.loads(proc.stdout)
     (ARTIFACTS / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -319,18 +328,15 @@ def test_browser_dashboards(superset, township):
     # 出入库账簿 columns: 单据日期, 市, 县(区), 单位, 单位编码, 单据类型, 单据号, 疫苗名称, ...
     ledger = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "stock"}
     assert ledger[sup.admin]
-    assert ledger["lianhu_cdc"] and {row[2] for row in ledger["lianhu_cdc"]} == {"莲湖区"}
     assert ledger["rabies_user"] and all("狂犬" in row[7] for row in ledger["rabies_user"])
     # 盘点明细 columns: 盘点日期, 市, 县(区), 单位, 单位编码, 疫苗名称, ...
     counts = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "stock-indicators"}
     assert counts[sup.admin]
     assert counts["lianhu_cdc"] and {row[2] for row in counts["lianhu_cdc"]} == {"莲湖区"}
-    assert counts["rabies_user"] and all("狂犬" in row[5] for row in counts["rabies_user"])
     detail = {res["user"]: res["detail_rows"] for res in results if res["slug"] == "shizhong"}
     # detail columns: 接种日期, 市, 县(区), 乡镇(街道), 接种单位, ...
     # admin: the table renders rows (its first page may all be one city: the detail is not sorted by
     # city; the unscoped province view is checked through the chart data API in test_scoped_chart_data_and_csv)
     assert detail[sup.admin]
     assert detail["xian_cdc"] and {row[1] for row in detail["xian_cdc"]} == {"西安市"}
-    assert detail["lianhu_cdc"] and {row[2] for row in detail["lianhu_cdc"]} == {"莲湖区"}
     assert detail["clinic_user"] and {row[3] for row in detail["clinic_user"]} == {township[1]}
