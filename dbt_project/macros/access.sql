@@ -28,14 +28,10 @@ grant select on access.user_scope to vaxdw_reader;
 grant usage on schema marts to vaxdw_reader;
 {%- endmacro %}
 
-{#- post-hook of a scoped mart: rows are visible to a login only inside its region and vaccine scope.
-    region_column holds the row's most specific region code (prefix-matched, so descendants count);
-    vaccine_column its 4-digit vaccine code ('*' scope = all vaccines, 2-digit scope = a category). -#}
-{% macro access_scoped(region_column='region_code', vaccine_column='vaccine_code', relation=none) -%}
-{%- set target_relation = relation or this -%}
-alter table {{ target_relation }} enable row level security;
-drop policy if exists access_scope on {{ target_relation }};
-create policy access_scope on {{ target_relation }} for select to public using (
+{#- The scope condition of a row for the current login: some scope row of current_user matches its region
+    (region_column holds the row's most specific region code, prefix-matched, so descendants count) and its
+    4-digit vaccine code in vaccine_column ('*' scope = all vaccines, 2-digit scope = a category). -#}
+{% macro access_scope_condition(region_column='region_code', vaccine_column='vaccine_code') -%}
     exists (
         select 1
         from access.user_scope as scope
@@ -48,8 +44,41 @@ create policy access_scope on {{ target_relation }} for select to public using (
                 or scope.scope_vaccine_code = left({{ vaccine_column }}, 2)
             )
     )
+{%- endmacro %}
+
+{#- post-hook of a scoped mart table: rows are visible to a login only inside its region and vaccine scope. -#}
+{% macro access_scoped(region_column='region_code', vaccine_column='vaccine_code', relation=none) -%}
+{%- set target_relation = relation or this -%}
+alter table {{ target_relation }} enable row level security;
+drop policy if exists access_scope on {{ target_relation }};
+create policy access_scope on {{ target_relation }} for select to public using (
+    {{ access_scope_condition(region_column, vaccine_column) }}
 );
 grant select on {{ target_relation }} to vaxdw_reader;
+{%- endmacro %}
+
+{#- A scoped mart that is a view (a thin layer over narrow tables, docs/scaling.md): PostgreSQL puts
+    row-level security on tables only, and a view reads its tables with its owner's rights, so the view
+    filters itself with the same condition, in its where clause (access_scoped_view_filter), for the same
+    logins: the view's owner (the pipeline's user, as the tables' owner), superusers and BYPASSRLS roles
+    see every row, as row-level security lets them. current_user is the login inside a view too.
+    security_barrier keeps a login's own functions from seeing rows before the filter. -#}
+{% macro access_scoped_view_filter(region_column='region_code', vaccine_column='vaccine_code') -%}
+    (
+        (select rolsuper or rolbypassrls from pg_catalog.pg_roles where rolname = current_user)
+        or current_user = (
+            select pg_catalog.pg_get_userbyid(relowner)
+            from pg_catalog.pg_class
+            where oid = pg_catalog.to_regclass('{{ this.schema }}.{{ this.identifier }}')
+        )
+        or {{ access_scope_condition(region_column, vaccine_column) }}
+    )
+{%- endmacro %}
+
+{#- post-hook of a scoped mart view (the filter is in its body: access_scoped_view_filter). -#}
+{% macro access_scoped_view() -%}
+alter view {{ this }} set (security_barrier = true);
+grant select on {{ this }} to vaxdw_reader;
 {%- endmacro %}
 
 {#- post-hook of an unscoped mart that every reader may see (dimensions without sensitive rows). -#}

@@ -128,7 +128,8 @@
 
 
 {#- Pre-hook of int_stock_ledger: on an incremental build, the changed pairs (read before the delete), then
-    their rows from the cutoff deleted. Nothing on a full build. -#}
+    their rows from the cutoff deleted. Nothing on a full build. Either way the build is written to the
+    ledger's change log for the models that follow the ledger (record_stock_ledger_changes). -#}
 {% macro replace_changed_stock_pairs() %}
     {%- if is_incremental() %}
     create temporary table {{ changed_stock_pairs_table() }} on commit drop as
@@ -140,7 +141,136 @@
     where {{ in_changed_stock_pair('rows', 'pairs', with_batch) }};
     {%- endfor %}
     {%- endif %}
+    {{ record_stock_ledger_changes() }}
 {% endmacro %}
+
+
+{#- The ledger's change log: what each build of the ledger re-derived, for the models that follow it by
+    (unit, batch) (stock_ledger_followers below). Not a model: written in the ledger's own transaction, so a
+    build that fails leaves no entry. One header row per build (unit_id null; is_full on a full build, which
+    re-derives every pair), then one row per changed pair with its cutoff. Build numbers come from a
+    sequence, so they keep growing across full builds. The last stock_ledger_log_builds builds are kept; a
+    follower that missed more than that rebuilds whole. -#}
+{% macro stock_ledger_log(ledger=none) -%}
+    {{ (ledger or this).schema }}.int_stock_ledger_changes
+{%- endmacro %}
+
+{% macro record_stock_ledger_changes() %}
+    create sequence if not exists {{ this.schema }}.int_stock_ledger_build_seq;
+    create table if not exists {{ stock_ledger_log() }} (
+        ledger_build bigint not null,
+        unit_id text,
+        batch_id text,
+        cutoff date,
+        is_full boolean not null
+    );
+    create index if not exists int_stock_ledger_changes_build on {{ stock_ledger_log() }} (ledger_build);
+    {%- if not is_incremental() %}
+    delete from {{ stock_ledger_log() }};
+    {%- endif %}
+    with build as (
+
+        select nextval('{{ this.schema }}.int_stock_ledger_build_seq') as ledger_build
+
+    )
+
+    insert into {{ stock_ledger_log() }} (ledger_build, unit_id, batch_id, cutoff, is_full)
+    select ledger_build, null, null, null, {{ 'false' if is_incremental() else 'true' }}
+    from build
+    {%- if is_incremental() %}
+    union all
+    select build.ledger_build, pairs.unit_id, pairs.batch_id, pairs.cutoff, false
+    from {{ changed_stock_pairs_table() }} as pairs
+    cross join build
+    {%- endif %};
+    delete from {{ stock_ledger_log() }}
+    where ledger_build <= (select max(ledger_build) from {{ stock_ledger_log() }}) - {{ var('stock_ledger_log_builds') }};
+{% endmacro %}
+
+
+{#- A model that follows the ledger by (unit, batch) (int_stock_on_hand): incremental, strategy append, each
+    row stamped with the ledger build it was derived from (column _ledger_build, stock_ledger_build()), and
+    this pre-hook. On an incremental build it reads the log above the highest _ledger_build the model holds:
+    the pairs to re-derive, or "everything" when the ledger was built whole since, or the model missed builds
+    the log no longer holds (or holds nothing yet). It deletes those pairs' rows (all rows for everything);
+    the body selects the same pairs (in_stock_ledger_follower_pairs). -#}
+{% macro stock_ledger_follower_pairs_table() -%}
+    {{ this.identifier }}__ledger_pairs
+{%- endmacro %}
+
+{% macro replace_stock_ledger_follower_pairs() %}
+    {%- if is_incremental() %}
+    create temporary table {{ stock_ledger_follower_pairs_table() }} on commit drop as
+    with watermark as (
+
+        select coalesce(max(_ledger_build), 0) as ledger_build from {{ this }}
+
+    ),
+
+    log as (
+
+        select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
+        where ledger_build > (select ledger_build from watermark)
+
+    ),
+
+    everything as (
+
+        select
+            coalesce(bool_or(is_full), false)
+            or (select ledger_build from watermark) + 1 < coalesce(
+                (select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0
+            )
+            or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }}) as is_everything
+        from log
+
+    )
+
+    select distinct unit_id, batch_id, (select is_everything from everything) as is_everything
+    from log
+    where unit_id is not null
+    union all
+    select null, null, true
+    from everything
+    where is_everything;
+    analyze {{ stock_ledger_follower_pairs_table() }};
+    delete from {{ this }} as rows
+    where
+        exists (select 1 from {{ stock_ledger_follower_pairs_table() }} where is_everything)
+        or exists (
+            select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
+            where pairs.unit_id = rows.unit_id and pairs.batch_id = rows.batch_id
+        )
+        or exists (
+            select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
+            where pairs.unit_id = rows.unit_id and pairs.batch_id is null and rows.batch_id is null
+        );
+    {%- endif %}
+{% endmacro %}
+
+{#- In a follower's body: a ledger row (alias rows) of a pair to re-derive (every row on a full build). -#}
+{% macro in_stock_ledger_follower_pairs(rows) -%}
+    {%- if is_incremental() -%}
+        (
+            exists (select 1 from {{ stock_ledger_follower_pairs_table() }} where is_everything)
+            or exists (
+                select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
+                where pairs.unit_id = {{ rows }}.unit_id and pairs.batch_id = {{ rows }}.batch_id
+            )
+            or exists (
+                select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
+                where pairs.unit_id = {{ rows }}.unit_id and pairs.batch_id is null and {{ rows }}.batch_id is null
+            )
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The ledger build a follower's rows come from: the log's newest. -#}
+{% macro stock_ledger_build() -%}
+    (select max(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }})
+{%- endmacro %}
 
 
 {#- In the ledger's body: a document of a unit with a changed pair, dated from the unit's earliest cutoff

@@ -10,8 +10,9 @@ them; they read the models and change nothing). After the last build both wareho
 every load they hold (below). Compared, each order-independently:
 
 - every staging, intermediate and mart relation (vaxdw.checksums). Excluded: the lineage columns
-  ``_load_id``/``_loaded_at``/``_derived_load_id`` (load ids and times differ by construction: one warehouse
-  loaded the same rows in more batches), the build-time columns of vaxdw.checksums, and in the anomaly
+  ``_load_id``/``_loaded_at``/``_derived_load_id``/``_ledger_build`` (load ids, times and build numbers
+  differ by construction: one warehouse loaded the same rows in more batches and built more often), the
+  stock ledger's change log ``int_stock_ledger_changes`` (the same lineage, as a table), the build-time columns of vaxdw.checksums, and in the anomaly
   report's views the run that first found an anomaly and when (CHECK_RUN_COLUMNS).
 - the check run's state (DQ_STATE): dq.current_anomaly, the last run's dq.failed_row, dq.check_result and
   dq.check_run (rule set, status), dq.rule, and the views over the anomalies marts.rpt_dq_anomaly and
@@ -43,7 +44,8 @@ day 1, the dose-number repair undone and redone differently on day 2): the next 
 must follow the corrections. ``once`` gets the same corrections (copied) before its full build.
 
 The test can fail: a mutant staging macro that stops following new loads, a mutant dose chain that forgets
-the previous child of a moved dose, and a mutant check run that never drops an anomaly must each be caught.
+the previous child of a moved dose, a mutant ledger follower that ignores the ledger's change log, and a
+mutant check run that never drops an anomaly must each be caught.
 """
 
 from __future__ import annotations
@@ -73,7 +75,10 @@ from vaxdw.simulator import generate
 from vaxdw.simulator.days import simulate_days
 
 SCHEMAS = ["staging", "intermediate", "marts"]
-LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id")
+LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id", "_ledger_build")
+# The stock ledger's change log: what each build of the ledger re-derived (lineage, like load ids: one
+# warehouse built the ledger more often). Its followers' content is compared.
+EXCLUDED_RELATIONS = {"intermediate.int_stock_ledger_changes"}
 # The anomaly report's views read dq.current_anomaly: the run that first found an anomaly and when.
 CHECK_RUN_COLUMNS = ("marts.rpt_dq_anomaly.run_id", "marts.rpt_dq_anomaly.detected_at",
                      "marts.rpt_dq_upload_blocked.detected_at")
@@ -249,7 +254,8 @@ def _copy_corrections(source: PgParams, target: PgParams) -> None:
 
 def _sums(warehouse: PgParams) -> dict[str, checksums.Checksum]:
     with connect(warehouse) as conn:
-        return checksums.checksums(conn, SCHEMAS, exclude_columns=LINEAGE + CHECK_RUN_COLUMNS)
+        return checksums.checksums(conn, SCHEMAS, exclude=EXCLUDED_RELATIONS,
+                                   exclude_columns=LINEAGE + CHECK_RUN_COLUMNS)
 
 
 def _check(warehouse: PgParams, load_ids: list[int], label: str) -> checkpoint.CheckRunResult:
@@ -487,6 +493,23 @@ def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):
     assert not {name for name in changed if name.startswith("staging.")}
 
 
+def test_a_ledger_follower_ignoring_the_change_log_is_caught(world, tmp_path):
+    """Mutant: a model that follows the stock ledger (int_stock_on_hand) reads no changed pair from the
+    ledger's change log. One more day; the follower must differ while the ledger stays equal."""
+    source, daily, once, target = world
+    project = _mutant_project(tmp_path, "stock_ledger.sql", r"where unit_id is not null", "where false")
+    _day(source, 6)
+    load_all(source, daily, pipeline_run_id="day-6")
+    load_all(source, once, pipeline_run_id="once-6")
+    selected = ("--select", "stg_ops__stock_doc", "stg_ops__stock_line", "int_stock_ledger", "int_stock_on_hand")
+    _build(daily, tmp_path / "mutant", *selected, project=project)
+    _build(once, target / "once", "--full-refresh", *selected)
+    changed = checksums.differences(_sums(daily), _sums(once))
+    assert "intermediate.int_stock_on_hand" in changed
+    assert not {name for name in changed if name.startswith("staging.stg_ops__stock")}
+    assert "intermediate.int_stock_ledger" not in changed
+
+
 def test_a_stock_ledger_forgetting_previous_places_is_caught(world, tmp_path):
     """Mutant: the stock ledger re-derives a changed document's lines where they are now but not where they
     were. One more day (a document moved to another unit); the ledger must differ (or the mutant's build
@@ -495,9 +518,9 @@ def test_a_stock_ledger_forgetting_previous_places_is_caught(world, tmp_path):
     project = _mutant_project(tmp_path, "stock_ledger.sql",
                               r"union all\s+select unit_id, batch_id, doc_date\s+from \{\{ this \}\}\s+"
                               r"where doc_id in \(select doc_id from changed_docs\)", "")
-    _day(source, 6)
-    load_all(source, daily, pipeline_run_id="day-6")
-    load_all(source, once, pipeline_run_id="once-6")
+    _day(source, 7)
+    load_all(source, daily, pipeline_run_id="day-7")
+    load_all(source, once, pipeline_run_id="once-7")
     selected = ("--select", "stg_ops__stock_doc", "stg_ops__stock_line", "int_stock_ledger")
     run_dbt(daily, ["build", "--exclude-resource-type", "test", *selected], project_dir=project,
             target_path=tmp_path / "mutant", check=False)

@@ -169,17 +169,59 @@ def test_rabies_account_sees_no_equipment_and_no_unscoped_marts(built):
 def test_check_fails_when_a_policy_is_dropped_or_rls_disabled(built):
     _, warehouse = built
     with psycopg.connect(warehouse.url, autocommit=True) as conn:
-        conn.execute("drop policy access_scope on marts.rpt_stock_on_hand")
+        conn.execute("drop policy access_scope on marts.rpt_stock_reconciliation")
+    try:
+        with pytest.raises(AssertionError):
+            assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+        with psycopg.connect(warehouse.url, autocommit=True) as conn:
+            conn.execute("alter table marts.rpt_stock_reconciliation disable row level security")
+        with pytest.raises(AssertionError):
+            assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+    finally:
+        run_dbt(warehouse, ["run-operation", "access_scoped_operation", "--args",
+                            "{relation: marts.rpt_stock_reconciliation}"])
+    assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+
+
+def _scoped_views(warehouse) -> list[str]:
+    with psycopg.connect(warehouse.url) as conn:
+        return [name for (name,) in conn.execute(
+            "select c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+            "where n.nspname = 'marts' and c.relkind = 'v' and c.relname = any(%s) order by 1",
+            (SCOPED_MARTS,))]
+
+
+def test_scoped_views_filter_themselves_behind_a_security_barrier(built):
+    """The scoped marts that are views (fct_stock_movements, rpt_stock_on_hand: thin layers over narrow
+    tables) filter in their own where clause, which row-level security cannot do for them: as the rabies
+    account (vaccine scope), as a city account (region scope), and as the owner (everything); a view
+    without its filter is caught; security_barrier keeps a login's functions from seeing rows first."""
+    _, warehouse = built
+    views = _scoped_views(warehouse)
+    assert {"fct_stock_movements", "rpt_stock_on_hand"} <= set(views)
+    with psycopg.connect(warehouse.url) as conn:
+        options = dict(conn.execute(
+            "select c.relname, c.reloptions from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+            "where n.nspname = 'marts' and c.relname = any(%s)", (views,)).fetchall())
+    for view in views:
+        assert "security_barrier=true" in (options[view] or []), view
+        with psycopg.connect(warehouse.url) as conn:
+            total, xian = conn.execute(
+                f"select count(*), count(*) filter (where region_code like '6101%%') from marts.{view}").fetchone()
+        with psycopg.connect(replace(warehouse, user="xian_cdc", password="").url) as conn:
+            seen = conn.execute(f"select count(*), bool_and(region_code like '6101%%') from marts.{view}").fetchone()
+        assert total > xian > 0 and seen == (xian, True), view
+    with psycopg.connect(warehouse.url, autocommit=True) as conn:
+        definition = conn.execute("select pg_get_viewdef('marts.rpt_stock_on_hand'::regclass)").fetchone()[0]
+        unfiltered = definition.rsplit("FROM final", 1)[0] + "FROM final"  # the outer where is the filter
+        conn.execute(f"create or replace view marts.rpt_stock_on_hand as {unfiltered}")
     try:
         with pytest.raises(AssertionError):
             assert_rabies_only(warehouse, "rpt_stock_on_hand")
-        with psycopg.connect(warehouse.url, autocommit=True) as conn:
-            conn.execute("alter table marts.rpt_stock_on_hand disable row level security")
-        with pytest.raises(AssertionError):
-            assert_rabies_only(warehouse, "rpt_stock_on_hand")
     finally:
-        run_dbt(warehouse, ["run-operation", "access_scoped_operation", "--args",
-                            "{relation: marts.rpt_stock_on_hand}"])
+        with psycopg.connect(warehouse.url, autocommit=True) as conn:
+            conn.execute("create or replace view marts.rpt_stock_on_hand with (security_barrier = true) "
+                         f"as {definition}")
     assert_rabies_only(warehouse, "rpt_stock_on_hand")
 
 

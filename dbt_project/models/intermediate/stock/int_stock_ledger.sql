@@ -6,6 +6,7 @@
         {'columns': ['line_id'], 'unique': True},
         {'columns': ['unit_id', 'batch_id', 'doc_date']},
         {'columns': ['doc_id']},
+        {'columns': ['doc_date']},
         {'columns': ['_derived_load_id']},
     ],
     pre_hook='{{ replace_changed_stock_pairs() }}',

@@ -1,4 +1,6 @@
-{{ config(indexes=[{'columns': ['vaccination_date']}, {'columns': ['unit_id']}]) }}
+{{ config(materialized='view') }}
+-- A view: one row per dose of fct_vaccinations, computed as read (filters on vaccination_date and unit_id
+-- use fct_vaccinations' indexes).
 -- 实种及时统计 明细 (DOMAIN §8.1): every countable dose with its entry and upload delays, bucket and
 -- flags. Back-entered records (entered more than var back_entry_days after vaccination) and records
 -- entered before the vaccination time are out of the denominator (is_counted = false).

@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+-- A view over fct_vaccinations: no second stored copy of every dose.
 -- 实种情况统计 明细: the doses behind each cell of rpt_shizhong, with the cell's grouping columns.
 with vaccinations as (
 

@@ -1,8 +1,11 @@
 {{ config(
-    post_hook=[access_scoped('region_code', 'vaccine_code')],
-    indexes=[{'columns': ['doc_date']}],
+    materialized='view',
+    post_hook=[access_scoped_view()],
 ) }}
--- (the doc_date index serves the ledger's newest-first reads: Superset's 出入库账簿 detail, limit 500)
+-- A view, not a table: the ledger (int_stock_ledger, incremental) is the one stored copy of the lines; the
+-- names and regions here follow the evaluation date and would make a table change everywhere every run.
+-- Scoped by its own where clause (macro access_scoped_view_filter, docs/access.md). Newest-first reads
+-- (Superset's 出入库账簿 detail, limit 500) use the ledger's doc_date index.
 
 -- The stock ledger (int_stock_ledger: lines, documents' dates and types, running balances) with what
 -- describes it: the document, the unit and its regions, batch, specification, vaccine, manufacturer, the
@@ -44,13 +47,7 @@ docs as (
 
 batches as (
 
-    select * from {{ ref('int_stock_batches') }}
-
-),
-
-specs as (
-
-    select * from {{ ref('int_stock_specs') }}
+    select * from {{ ref('int_stock_batch_attributes') }}
 
 ),
 
@@ -69,18 +66,6 @@ fees as (
 units as (
 
     select * from {{ ref('dim_unit') }}
-
-),
-
-vaccines as (
-
-    select * from {{ ref('stg_ops__vaccine') }}
-
-),
-
-manufacturers as (
-
-    select * from {{ ref('stg_ops__manufacturer') }}
 
 ),
 
@@ -107,15 +92,15 @@ joined as (
         docs.counterparty_name,
         docs.handler,
         docs.reason,
-        specs.spec_id,
-        specs.spec_name,
-        specs.vaccine_code,
-        vaccines.vaccine_name,
-        specs.manufacturer_code,
-        manufacturers.manufacturer_name,
-        specs.is_nip,
-        specs.doses_per_unit,
-        specs.package_unit,
+        batches.spec_id,
+        batches.spec_name,
+        batches.vaccine_code,
+        batches.vaccine_name,
+        batches.manufacturer_code,
+        batches.manufacturer_name,
+        batches.is_nip,
+        batches.doses_per_unit,
+        batches.package_unit,
         ledger.batch_id,
         batches.batch_no,
         batches.expiry_date,
@@ -131,16 +116,10 @@ joined as (
         on ledger.doc_id = docs.doc_id
     left join batches
         on ledger.batch_id = batches.batch_id
-    left join specs
-        on batches.spec_id = specs.spec_id
     left join units
         on ledger.unit_id = units.unit_id
     left join {{ ref('ref_stock_doc_type') }} as doc_types
         on ledger.doc_type = doc_types.doc_type
-    left join vaccines
-        on specs.vaccine_code = vaccines.vaccine_code
-    left join manufacturers
-        on specs.manufacturer_code = manufacturers.manufacturer_code
 
 ),
 
@@ -180,3 +159,4 @@ final as (
 )
 
 select * from final
+where {{ access_scoped_view_filter('region_code', 'vaccine_code') }}
