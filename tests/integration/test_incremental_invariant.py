@@ -10,8 +10,9 @@ them; they read the models and change nothing). After the last build both wareho
 every load they hold (below). Compared, each order-independently:
 
 - every staging, intermediate and mart relation (vaxdw.checksums). Excluded: the lineage columns
-  ``_load_id``/``_loaded_at``/``_derived_load_id``/``_ledger_build`` (load ids, times and build numbers
-  differ by construction: one warehouse loaded the same rows in more batches and built more often), the
+  ``_load_id``/``_loaded_at``/``_derived_load_id``/``_ledger_build``/``_evaluation_date`` (load ids, times,
+  build numbers and the evaluation date a row was derived at differ by construction: one warehouse loaded
+  the same rows in more batches and built more often), the
   stock ledger's change log ``int_stock_ledger_changes`` (the same lineage, as a table), the build-time columns of vaxdw.checksums, and in the anomaly
   report's views the run that first found an anomaly and when (CHECK_RUN_COLUMNS).
 - the check run's state (DQ_STATE): dq.current_anomaly, the last run's dq.failed_row, dq.check_result and
@@ -75,7 +76,7 @@ from vaxdw.simulator import generate
 from vaxdw.simulator.days import simulate_days
 
 SCHEMAS = ["staging", "intermediate", "marts"]
-LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id", "_ledger_build")
+LINEAGE = ("_load_id", "_loaded_at", "_derived_load_id", "_ledger_build", "_evaluation_date")
 # The stock ledger's change log: what each build of the ledger re-derived (lineage, like load ids: one
 # warehouse built the ledger more often). Its followers' content is compared.
 EXCLUDED_RELATIONS = {"intermediate.int_stock_ledger_changes"}
@@ -406,6 +407,27 @@ def test_exported_statements_are_equal(statements):
     assert full["异常数据明细.xlsx:异常数据明细"].rows > 50  # the anomalies of the check run are in
     assert not checksums.differences(incremental, full), _multiset_differences(
         _statement_rows(daily_dir), _statement_rows(once_dir))
+
+
+# The stock models whose rows follow the evaluation date T (its month's rows end at T; months leave the kept
+# window as T moves on), and what reads them.
+T_FOLLOWERS = ("int_stock_on_hand+", "int_stock_count_months+")
+
+
+def test_the_evaluation_date_moving_on_and_back(world, tmp_path):
+    """T moves on by two months (the month that held T is complete now, the first months kept drop out),
+    then back to the frozen date (an earlier month: the models rebuild whole): after each move the
+    incremental build of the models that follow T equals a full build at the same T."""
+    _, daily, once, target = world
+    later = {"evaluation_date": "2027-01-05"}
+    for vars in (later, None):
+        run_dbt(daily, ["build", "--exclude-resource-type", "test", "--select", *T_FOLLOWERS],
+                target_path=tmp_path / "daily", vars=vars)
+        run_dbt(once, ["build", "--exclude-resource-type", "test", "--full-refresh", "--select", *T_FOLLOWERS],
+                target_path=target / "once", vars=vars)
+        incremental, full = _sums(daily), _sums(once)
+        assert full["marts.rpt_stock_indicators"].rows > 100
+        assert not checksums.differences(incremental, full), vars
 
 
 def test_a_check_run_keeping_fixed_anomalies_is_caught(world, statements, tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ final as (
         sum(signed_quantity) as stock_quantity,
         sum(signed_dose_quantity) as stock_dose_quantity,
         min(balance_after) as min_balance,
+        min(doc_date) as first_movement_date,
         max(doc_date) as last_movement_date,
         {{ stock_ledger_build() }} as _ledger_build
     from ledger
