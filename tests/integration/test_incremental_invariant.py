@@ -183,7 +183,8 @@ def _nasty_day(source: PgParams, day: int) -> None:
 
 def _nasty_stock_day(conn, moment, day: int) -> None:
     """Stock edits that break a ledger re-derived from a cutoff date: an old document voided, one re-dated
-    a month back, one moved to another unit, an old line moved to another batch and to another document."""
+    a month back, one moved to another unit, an old line moved to another batch and to another document;
+    and stocktake records moved to another date and recounted."""
     docs = [row[0] for row in conn.execute(
         "select doc_id from ops.stock_doc where not is_deleted and exists (select 1 from ops.stock_line "
         "where stock_line.doc_id = stock_doc.doc_id) order by md5(doc_id::text || %s) limit 4", (str(day),))]
@@ -203,6 +204,14 @@ def _nasty_stock_day(conn, moment, day: int) -> None:
         "update ops.stock_line set doc_id = %s, updated_at = %s where line_id = (select line_id from "
         "ops.stock_line where doc_id <> %s order by md5(line_id::text || %s || 'doc') limit 1)",
         (target, moment, target, str(day)))
+    # a stocktake record moved to another date (a count day of its unit appears, another may vanish) and
+    # one recounted: the count rows of both days and the book rows beside them are re-derived
+    conn.execute("update ops.stock_count set count_date = count_date - 3, updated_at = %s where count_id = "
+                 "(select count_id from ops.stock_count order by md5(count_id::text || %s) limit 1)",
+                 (moment, str(day)))
+    conn.execute("update ops.stock_count set counted_quantity = counted_quantity + 1, updated_at = %s where "
+                 "count_id = (select count_id from ops.stock_count order by md5(count_id::text || %s || 'q') "
+                 "limit 1)", (moment, str(day)))
 
 
 def _day(source: PgParams, day: int) -> None:

@@ -48,6 +48,7 @@ pair_batches as (
         batches.expiry_date,
         on_hand.stock_dose_quantity as total_doses,
         on_hand.first_movement_date,
+        on_hand.last_movement_date,
         work.from_month,
         work.flows_from
     from on_hand
@@ -80,8 +81,10 @@ recent as (
         on
             pair_batches.unit_id = ledger.unit_id
             and coalesce(pair_batches.batch_id, '') = coalesce(ledger.batch_id, '')
-            and ledger.doc_date >= pair_batches.flows_from
-    where ledger.doc_date >= (select min(flows_from) from work)
+            and pair_batches.flows_from <= ledger.doc_date
+    where
+        ledger.doc_date >= (select min(flows_from) from work)
+        and pair_batches.last_movement_date >= pair_batches.flows_from
 
 ),
 
@@ -94,6 +97,17 @@ movements as (
     left join {{ ref('stg_ops__stock_doc') }} as docs
         on recent.doc_type = 'OUT_SCRAP' and recent.doc_id = docs.doc_id
     where recent.doc_date <= {{ evaluation_date() }}
+
+),
+
+recent_totals as (
+
+    select
+        unit_id,
+        batch_id,
+        sum(signed_dose_quantity) as doses
+    from recent
+    group by unit_id, batch_id
 
 ),
 
@@ -110,15 +124,20 @@ batch_openings as (
         pair_batches.flows_from,
         pair_batches.total_doses - coalesce(later.doses, 0) as net_doses
     from pair_batches
-    left join (
-        select unit_id, batch_id, sum(signed_dose_quantity) as doses
-        from recent
-        group by unit_id, batch_id
-    ) as later
+    left join recent_totals as later
         on
             pair_batches.unit_id = later.unit_id
             and coalesce(pair_batches.batch_id, '') = coalesce(later.batch_id, '')
     where pair_batches.first_movement_date < pair_batches.flows_from
+
+),
+
+-- The batches' days need an opening only when it is not 0 (a balance of 0 adds nothing and counts in no
+-- expiry sum): most batches of a pair's history are used up.
+batch_openings_held as (
+
+    select * from batch_openings
+    where net_doses <> 0
 
 ),
 
@@ -297,7 +316,7 @@ batch_intervals as (
             flows_from - 1 as doc_date,
             max(expiry_date) as expiry_date,
             sum(net_doses) as net_doses
-        from batch_openings
+        from batch_openings_held
         group by unit_id, vaccine_key, batch_id, from_month, flows_from
     ) as batch_days
     window batch_window as (partition by unit_id, batch_id order by doc_date)

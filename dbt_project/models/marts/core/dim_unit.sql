@@ -1,5 +1,3 @@
-{{ config(post_hook=[analyze_table()]) }}  {# fct_stock_movements (a view) joins it: macros/analyze.sql #}
-
 with units as (
 
     select * from {{ ref('int_units_placed_in_regions') }}

@@ -1,17 +1,13 @@
-{{ config(post_hook=[access_scoped('region_code', 'vaccine_code')]) }}
+{{ config(
+    materialized='view',
+    post_hook=[access_scoped_view()],
+) }}
 
--- 盘点实盘数 vs 账面结存: one row per unit, batch and count date of the unit. The book balance is computed
--- from the stock documents up to the end of the count date; a batch with a book balance but no count row
--- on a count date of the unit was not found on the shelf (counted 0).
-with counts as (
+-- 盘点实盘数 vs 账面结存: one row per unit, batch and count date of the unit (int_stock_counts, incremental),
+-- with names and dose quantities. Scoped by its own where clause (macro access_scoped_view_filter).
+with stored as (
 
-    select * from {{ ref('stg_ops__stock_count') }}
-
-),
-
-ledger as (
-
-    select * from {{ ref('int_stock_ledger') }}
+    select * from {{ ref('int_stock_counts') }}
 
 ),
 
@@ -36,106 +32,6 @@ vaccines as (
 units as (
 
     select * from {{ ref('dim_unit') }}
-
-),
-
-count_days as (
-
-    select distinct
-        unit_id,
-        count_date
-    from counts
-
-),
-
--- The book balance of a unit's batch at the end of a day: the ledger's running balance after the day's
--- last line (int_stock_ledger orders a day's lines inbound first, then by document and line).
-pair_days as (
-
-    select distinct on (unit_id, batch_id, doc_date)
-        unit_id,
-        batch_id,
-        doc_date,
-        balance_after as balance
-    from ledger
-    order by unit_id asc, batch_id asc, doc_date asc, is_in asc, doc_id desc, line_id desc
-
-),
-
--- Each day's balance holds until the next movement day (next_date, exclusive). A spell is a run of days
--- with a balance other than 0: on a count date outside every spell the book is 0, so a count date is
--- matched with the spells it falls in (few per batch) rather than with every movement day of the unit.
-balance_days as (
-
-    select
-        unit_id,
-        batch_id,
-        doc_date,
-        balance,
-        lead(doc_date) over pair_window as next_date,
-        count(*) filter (where balance = 0) over (
-            pair_window rows between unbounded preceding and current row
-        ) as zero_days_before
-    from pair_days
-    window pair_window as (partition by unit_id, batch_id order by doc_date)
-
-),
-
-spells as (
-
-    select
-        unit_id,
-        batch_id,
-        min(doc_date) as spell_from,
-        (array_agg(next_date order by doc_date desc))[1] as spell_until
-    from balance_days
-    where balance <> 0
-    group by unit_id, batch_id, zero_days_before
-
-),
-
--- (a batch id is null only on a platform line of an unknown product: '' stands for it in the joins)
-book as (
-
-    select
-        count_days.unit_id,
-        count_days.count_date,
-        spells.batch_id,
-        balance_days.balance::numeric as book_quantity
-    from count_days
-    inner join spells
-        on
-            count_days.unit_id = spells.unit_id
-            and count_days.count_date >= spells.spell_from
-            and (spells.spell_until is null or count_days.count_date < spells.spell_until)
-    inner join balance_days
-        on
-            spells.unit_id = balance_days.unit_id
-            and coalesce(spells.batch_id, '') = coalesce(balance_days.batch_id, '')
-            and count_days.count_date >= balance_days.doc_date
-            and (balance_days.next_date is null or count_days.count_date < balance_days.next_date)
-
-),
-
-combined as (
-
-    select
-        coalesce(counts.unit_id, book.unit_id) as unit_id,
-        coalesce(counts.batch_id, book.batch_id) as batch_id,
-        coalesce(counts.count_date, book.count_date) as count_date,
-        counts.count_id,
-        counts.counted_by,
-        counts.remarks,
-        counts.count_id is not null as has_count_record,
-        coalesce(counts.counted_quantity, 0) as counted_quantity,
-        coalesce(book.book_quantity, 0) as book_quantity
-    from counts
-    full outer join book
-        on
-            counts.unit_id = book.unit_id
-            and counts.batch_id = book.batch_id
-            and counts.count_date = book.count_date
-    where counts.count_id is not null or book.book_quantity <> 0
 
 ),
 
@@ -170,7 +66,7 @@ final as (
         combined.book_quantity * specs.doses_per_unit as book_dose_quantity,
         (combined.counted_quantity - combined.book_quantity) * specs.doses_per_unit as discrepancy_dose_quantity,
         combined.counted_quantity <> combined.book_quantity as has_discrepancy
-    from combined
+    from stored as combined
     left join batches
         on combined.batch_id = batches.batch_id
     left join specs
@@ -183,3 +79,4 @@ final as (
 )
 
 select * from final
+where {{ access_scoped_view_filter('region_code', 'vaccine_code') }}

@@ -39,18 +39,19 @@ totals as (
         up_to_date.min_balance,
         up_to_date.last_movement_date
     from stored as moved_later
-    cross join lateral (
-        select
-            sum(ledger.signed_quantity) as stock_quantity,
-            sum(ledger.signed_dose_quantity) as stock_dose_quantity,
-            min(ledger.balance_after) as min_balance,
-            max(ledger.doc_date) as last_movement_date
-        from ledger
-        where
-            ledger.unit_id = moved_later.unit_id
-            and ledger.batch_id is not distinct from moved_later.batch_id
-            and ledger.doc_date <= {{ evaluation_date() }}
-    ) as up_to_date
+    cross join
+        lateral (
+            select
+                sum(ledger.signed_quantity) as stock_quantity,
+                sum(ledger.signed_dose_quantity) as stock_dose_quantity,
+                min(ledger.balance_after) as min_balance,
+                max(ledger.doc_date) as last_movement_date
+            from ledger
+            where
+                ledger.unit_id = moved_later.unit_id
+                and ledger.batch_id is not distinct from moved_later.batch_id
+                and ledger.doc_date <= {{ evaluation_date() }}
+        ) as up_to_date
     where moved_later.last_movement_date > {{ evaluation_date() }} and up_to_date.last_movement_date is not null
 
 ),

@@ -1,0 +1,135 @@
+{#
+    盘点 (int_stock_counts, read through the view fct_stock_counts), incremental (docs/scaling.md).
+
+    A row (unit, batch, count date) depends on the unit's count records of that date and on the ledger's
+    lines of (unit, batch) up to that date. So a build re-derives:
+    - for a (unit, batch) in the ledger's change log (macros/stock_ledger.sql): its rows from the cutoff
+      on (only when the unit has a count date from the cutoff on; the day's lines are dated today);
+    - for a count record changed since the highest load id the model holds (_derived_load_id): every row
+      of its unit and count date, where it is now and where it was (the model's own count_id);
+    - everything when the ledger was built whole since, the model missed builds the log no longer holds,
+      or the model is empty.
+    Work rows: (unit_id, batch_id, from_date, whole_day): whole_day = every batch of the unit on that count
+    date; otherwise the batch (null: a platform line of an unknown product) from that date on.
+#}
+
+{% macro stock_counts_work_table() -%}
+    {{ this.identifier }}__work
+{%- endmacro %}
+
+{#- A stored or derived row (alias rows) that the work (alias work) covers. -#}
+{% macro in_stock_counts_work(rows, work) -%}
+    {{ rows }}.unit_id = {{ work }}.unit_id
+    and (
+        ({{ work }}.whole_day and {{ rows }}.count_date = {{ work }}.from_date)
+        or (
+            not {{ work }}.whole_day
+            and coalesce({{ rows }}.batch_id, '') = coalesce({{ work }}.batch_id, '')
+            and {{ rows }}.count_date >= {{ work }}.from_date
+        )
+    )
+{%- endmacro %}
+
+{% macro replace_stock_counts() %}
+    {%- if is_incremental() %}
+    create temporary table {{ stock_counts_work_table() }} on commit drop as
+    with state as (
+
+        select
+            coalesce(max(_ledger_build), 0) as ledger_build,
+            coalesce(max(_derived_load_id), 0) as load_id,
+            not exists (select 1 from {{ this }}) as is_empty
+        from {{ this }}
+
+    ),
+
+    log as (
+
+        select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
+        where ledger_build > (select ledger_build from state)
+
+    ),
+
+    is_everything as (
+
+        select
+            coalesce(bool_or(log.is_full), false)
+            or (select ledger_build from state) + 1 < coalesce(
+                (select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0
+            )
+            or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }})
+            or (select is_empty from state) as everything
+        from log
+
+    ),
+
+    changed_counts as (
+
+        select count_id, unit_id, count_date
+        from {{ ref('stg_ops__stock_count') }}
+        where _load_id > (select load_id from state)
+
+    ),
+
+    count_days as (
+
+        select distinct unit_id, count_date from {{ ref('stg_ops__stock_count') }}
+
+    )
+
+    select distinct log.unit_id, log.batch_id, log.cutoff as from_date, false as whole_day
+    from log
+    where
+        log.unit_id is not null
+        and exists (
+            select 1 from count_days
+            where count_days.unit_id = log.unit_id and count_days.count_date >= log.cutoff
+        )
+    union
+    select unit_id, null, count_date, true
+    from changed_counts
+    union
+    select stored.unit_id, null, stored.count_date, true
+    from {{ this }} as stored
+    inner join changed_counts
+        on stored.count_id = changed_counts.count_id
+    union
+    select null, null, null, true
+    from is_everything
+    where everything;
+    analyze {{ stock_counts_work_table() }};
+    delete from {{ this }} as rows
+    where
+        exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
+        or exists (
+            select 1 from {{ stock_counts_work_table() }} as work
+            where {{ in_stock_counts_work('rows', 'work') }}
+        );
+    {%- endif %}
+{% endmacro %}
+
+{#- In the body: a unit, or a (unit, batch) row, that the work covers (everything on a full build). -#}
+{% macro in_stock_counts_units(rows) -%}
+    {%- if is_incremental() -%}
+        (
+            exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
+            or exists (select 1 from {{ stock_counts_work_table() }} as work where work.unit_id = {{ rows }}.unit_id)
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro in_stock_counts_rows(rows) -%}
+    {%- if is_incremental() -%}
+        (
+            exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
+            or exists (
+                select 1 from {{ stock_counts_work_table() }} as work
+                where {{ in_stock_counts_work(rows, 'work') }}
+            )
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
