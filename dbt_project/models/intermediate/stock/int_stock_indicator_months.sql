@@ -367,7 +367,7 @@ final as (
 
     select
         months.unit_id,
-        nullif(months.vaccine_key, '') as vaccine_code,
+        nullif(months.vaccine_key, '')::varchar as vaccine_code,
         months.month_start,
         months.month_end,
         coalesce(month_flows.used_doses, 0) as used_doses,
