@@ -27,23 +27,33 @@
 
 {#- Config of a chain model; changes: the arguments of changed_recipients (a Jinja argument list, rendered
     by the pre-hook at run time); dose_grain: one row per dose (unique vaccination_id) rather than per
-    recipient. -#}
-{% macro recipient_chain_config(changes, dose_grain=false) %}
+    recipient; unique_key: another unique row key (one row per recipient and something else); indexes:
+    further indexes (with dose_grain or unique_key); log_changes: write what each build replaced to the chain's change log, for
+    the aggregates that follow the model by difference (chain_log.sql). -#}
+{% macro recipient_chain_config(changes, dose_grain=false, unique_key=none, indexes=[], log_changes=false) %}
     {%- if dose_grain %}
-        {%- set indexes = [
+        {%- set all_indexes = [
             {'columns': ['vaccination_id'], 'unique': True},
             {'columns': ['recipient_id']},
             {'columns': ['_derived_load_id']},
-        ] %}
+        ] + indexes %}
+    {%- elif unique_key is not none %}
+        {%- set all_indexes = [
+            {'columns': [unique_key], 'unique': True},
+            {'columns': ['recipient_id']},
+            {'columns': ['_derived_load_id']},
+        ] + indexes %}
     {%- else %}
-        {%- set indexes = [{'columns': ['recipient_id'], 'unique': True}, {'columns': ['_derived_load_id']}] %}
+        {%- set all_indexes = [{'columns': ['recipient_id'], 'unique': True}, {'columns': ['_derived_load_id']}] %}
     {%- endif %}
+    {%- set pre_hook = '{{ replace_changed_recipients(' ~ changes ~ (', log_changes=true' if log_changes else '') ~ ') }}' %}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        indexes=indexes,
-        pre_hook='{{ replace_changed_recipients(' ~ changes ~ ') }}',
+        indexes=all_indexes,
+        pre_hook=pre_hook,
+        post_hook=['{{ record_chain_changes(after=true) }}'] if log_changes else [],
     ) }}
 {% endmacro %}
 
@@ -134,13 +144,19 @@
 
 
 {#- Pre-hook of a chain model: on an incremental build, the changed recipients (read before the delete),
-    then their rows deleted; the body inserts them again. Nothing on a full build. -#}
+    then their rows deleted (logged first, with log_changes); the body inserts them again. Nothing on a full
+    build but the log's header. -#}
 {% macro replace_changed_recipients(recipients=none, doses=none, corrections_of=none, vaccines=none,
-                                    lineage='_load_id') %}
+                                    lineage='_load_id', log_changes=false) %}
     {%- if is_incremental() %}
     create temporary table {{ changed_recipients_table() }} on commit drop as
     {{ changed_recipients(recipients, doses, corrections_of, vaccines, lineage) }};
     analyze {{ changed_recipients_table() }};
+    {%- endif %}
+    {%- if log_changes %}
+    {{ record_chain_changes(after=false) }}
+    {%- endif %}
+    {%- if is_incremental() %}
     delete from {{ this }}
     where recipient_id in (select recipient_id from {{ changed_recipients_table() }});
     {%- endif %}

@@ -1,27 +1,11 @@
-{{ config(
-    indexes=[
-        {'columns': ['vaccination_date']},
-        {'columns': ['recipient_id']},
-        {'columns': ['unit_id']},
-    ]
-) }}
--- One row per non-deleted dose of a current (non-deleted, register status <> 5) recipient.
-with doses as (
+{{ config(materialized='view') }}
+-- 接种记录事实: one row per non-deleted dose of a current (non-deleted, register status <> 5) recipient.
+-- A view: the doses are stored once, in int_vaccinations (incremental by recipient); the names of the
+-- vaccine, the manufacturer and the unit and the unit's regions (which follow the evaluation date) are
+-- joined as it is read. Filters on vaccination_date, unit_id and recipient_id use int_vaccinations' indexes.
+with vaccinations as (
 
-    select * from {{ ref('int_vaccinations_corrected') }}
-    where not is_deleted
-
-),
-
-classified as (
-
-    select * from {{ ref('int_doses_classified_by_schedule') }}
-
-),
-
-recipients as (
-
-    select * from {{ ref('dim_recipients') }}
+    select * from {{ ref('int_vaccinations') }}
 
 ),
 
@@ -46,59 +30,55 @@ units as (
 final as (
 
     select
-        doses.vaccination_id,
-        doses.recipient_id,
-        doses.vaccine_code,
+        vaccinations.vaccination_id,
+        vaccinations.recipient_id,
+        vaccinations.vaccine_code,
         vaccines.vaccine_name,
-        classified.category_code,
-        coalesce(vaccines.is_nip, false) as is_nip,
-        classified.category_code in {{ non_vaccine_categories() }} as is_non_vaccine_product,
-        classified.is_vaccine_code_known,
-        doses.dose_no,
-        classified.recomputed_dose_no,
-        classified.effective_dose_no,
-        classified.is_dose_no_mismatch,
-        doses.vaccinated_at,
-        classified.vaccination_date,
-        doses.entered_at,
-        doses.uploaded_at,
-        doses.manufacturer_code,
+        vaccinations.category_code,
+        vaccinations.is_nip,
+        vaccinations.is_non_vaccine_product,
+        vaccinations.is_vaccine_code_known,
+        vaccinations.dose_no,
+        vaccinations.recomputed_dose_no,
+        vaccinations.effective_dose_no,
+        vaccinations.is_dose_no_mismatch,
+        vaccinations.vaccinated_at,
+        vaccinations.vaccination_date,
+        vaccinations.entered_at,
+        vaccinations.uploaded_at,
+        vaccinations.manufacturer_code,
         manufacturers.manufacturer_name,
-        doses.batch_no,
-        doses.expiry_date,
-        doses.site_code,
-        doses.route_code,
-        doses.vacc_property,
-        doses.is_free,
-        doses.vaccinator_id,
-        doses.unit_id,
+        vaccinations.batch_no,
+        vaccinations.expiry_date,
+        vaccinations.site_code,
+        vaccinations.route_code,
+        vaccinations.vacc_property,
+        vaccinations.is_free,
+        vaccinations.vaccinator_id,
+        vaccinations.unit_id,
         units.unit_name,
         {{ unit_region_columns('units') }},
-        recipients.birth_at,
-        recipients.birth_date,
-        recipients.sex,
-        recipients.register_status,
-        recipients.register_group,
-        recipients.is_local,
-        classified.age_days,
-        classified.age_months,
-        classified.schedule_version,
-        classified.is_min_age_valid,
-        classified.is_min_interval_valid,
-        classified.is_valid_dose,
-        classified.schedule_class,
-        doses._load_id
-    from doses
-    inner join recipients
-        on doses.recipient_id = recipients.recipient_id
-    inner join classified
-        on doses.vaccination_id = classified.vaccination_id
+        vaccinations.birth_at,
+        vaccinations.birth_date,
+        vaccinations.sex,
+        vaccinations.register_status,
+        vaccinations.register_group,
+        vaccinations.is_local,
+        vaccinations.age_days,
+        vaccinations.age_months,
+        vaccinations.schedule_version,
+        vaccinations.is_min_age_valid,
+        vaccinations.is_min_interval_valid,
+        vaccinations.is_valid_dose,
+        vaccinations.schedule_class,
+        vaccinations._load_id
+    from vaccinations
     left join vaccines
-        on doses.vaccine_code = vaccines.vaccine_code
+        on vaccinations.vaccine_code = vaccines.vaccine_code
     left join manufacturers
-        on doses.manufacturer_code = manufacturers.manufacturer_code
+        on vaccinations.manufacturer_code = manufacturers.manufacturer_code
     left join units
-        on doses.unit_id = units.unit_id
+        on vaccinations.unit_id = units.unit_id
 
 )
 

@@ -1,31 +1,17 @@
+{{ config(materialized='view') }}
 -- 接种率监测 月报 (DOMAIN §2.2): per month x managing unit x scheduled dose, 应种 (including the +1
 -- cases), 实种 and the +1/+1 count. Coverage = 实种 / 应种; sums over months give the cumulative
--- figures. Region: the child's managing unit.
-with details as (
+-- figures. Region: the child's managing unit, as of the evaluation date. A view: the counts are stored in
+-- int_coverage_monthly_cells (incremental, macros coverage_monthly.sql), the names and regions joined here.
+with cells as (
 
-    select * from {{ ref('rpt_coverage_monthly_detail') }}
+    select * from {{ ref('int_coverage_monthly_cells') }}
 
 ),
 
 units as (
 
     select * from {{ ref('dim_unit') }}
-
-),
-
-cells as (
-
-    select
-        month_start,
-        managing_unit_id,
-        category_code,
-        max(category_name) as category_name,
-        dose_no,
-        count(*) as due,
-        count(*) filter (where is_given) as given,
-        count(*) filter (where is_plus_one) as plus_one
-    from details
-    group by month_start, managing_unit_id, category_code, dose_no
 
 ),
 

@@ -1,39 +1,57 @@
+{{ config(materialized='view') }}
 -- 实种及时统计表 (DOMAIN §8.1): per vaccination date x unit x vaccine, records, exclusions, entry
 -- buckets, timely entries and uploads. All measures are counts of dose records and add up.
-with details as (
+-- A view: the counts are stored in int_entry_timeliness_cells (incremental by vaccination date and unit);
+-- the names and the unit's regions (as of the evaluation date) are joined here.
+with cells as (
 
-    select * from {{ ref('rpt_entry_timeliness_detail') }}
+    select * from {{ ref('int_entry_timeliness_cells') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
+
+),
+
+vaccines as (
+
+    select * from {{ ref('stg_ops__vaccine') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['vaccination_date', 'unit_id', 'vaccine_code']) }} as cell_id,
-        vaccination_date,
-        unit_id,
-        max(unit_name) as unit_name,
-        max(unit_township_code) as unit_township_code,
-        max(unit_county_code) as unit_county_code,
-        max(unit_city_code) as unit_city_code,
-        vaccine_code,
-        max(vaccine_name) as vaccine_name,
-        count(*) as records,
-        count(*) filter (where is_back_entered) as back_entered,
-        count(*) filter (where is_entry_before_vaccination) as entry_before_vaccination,
-        count(*) filter (where is_counted) as counted,
-        count(*) filter (where entry_bucket = 'same_day') as same_day,
-        count(*) filter (where entry_bucket = 'within_threshold') as within_threshold,
-        count(*) filter (where entry_bucket = 'within_7d') as within_7d,
-        count(*) filter (where entry_bucket = 'over_7d') as over_7d,
-        count(*) filter (where is_entry_timely) as entry_timely,
-        count(*) filter (where is_counted and is_uploaded) as uploaded,
-        count(*) filter (where is_counted and is_upload_timely) as upload_timely,
+        {{ surrogate_key(['cells.vaccination_date', 'cells.unit_id', 'cells.vaccine_code']) }} as cell_id,
+        cells.vaccination_date,
+        cells.unit_id,
+        units.unit_name::text as unit_name,  -- text, as the aggregates of the table this view replaced
+        units.township_code::text as unit_township_code,
+        units.county_code::text as unit_county_code,
+        units.city_code::text as unit_city_code,
+        cells.vaccine_code,
+        vaccines.vaccine_name::text as vaccine_name,
+        cells.records,
+        cells.back_entered,
+        cells.entry_before_vaccination,
+        cells.counted,
+        cells.same_day,
+        cells.within_threshold,
+        cells.within_7d,
+        cells.over_7d,
+        cells.entry_timely,
+        cells.uploaded,
+        cells.upload_timely,
         {{ var('entry_timely_hours') }} as entry_timely_hours,
         {{ var('upload_timely_hours') }} as upload_timely_hours,
         {{ var('back_entry_days') }} as back_entry_days
-    from details
-    group by vaccination_date, unit_id, vaccine_code
+    from cells
+    left join units
+        on cells.unit_id = units.unit_id
+    left join vaccines
+        on cells.vaccine_code = vaccines.vaccine_code
 
 )
 
