@@ -28,9 +28,12 @@
 {%- endmacro %}
 
 
-{#- In a chain model's pre-hook (after=false: header and the rows about to be deleted) and post-hook
-    (after=true: the rows inserted; on a full build, the new log with its header). -#}
-{% macro record_chain_changes(after) %}
+{#- In a logged model's pre-hook (after=false: header and the rows about to be deleted) and post-hook
+    (after=true: the rows inserted; on a full build, the new log with its header). replaced: the predicate
+    (on alias rows) of the rows the build replaces, by default the chain's changed recipients; is_full: an
+    expression, true when an incremental build replaces everything. -#}
+{% macro record_chain_changes(after, replaced=none, is_full='false') %}
+    {%- set replaced = replaced or is_changed_recipient('rows.recipient_id') %}
     {%- if not after %}
     create sequence if not exists {{ chain_log_sequence() }};
         {%- if is_incremental() %}
@@ -39,17 +42,17 @@
     from {{ this }} as rows
     where false;
     insert into {{ chain_log() }} (chain_build, sign, is_full)
-    values (nextval('{{ chain_log_sequence() }}'), 0, false);
+    values (nextval('{{ chain_log_sequence() }}'), 0, {{ is_full }});
     insert into {{ chain_log() }}
     select currval('{{ chain_log_sequence() }}'), -1, false, rows.*
     from {{ this }} as rows
-    where {{ is_changed_recipient('rows.recipient_id') }};
+    where {{ replaced }} and not {{ is_full }};
         {%- endif %}
     {%- elif is_incremental() %}
     insert into {{ chain_log() }}
     select currval('{{ chain_log_sequence() }}'), 1, false, rows.*
     from {{ this }} as rows
-    where {{ is_changed_recipient('rows.recipient_id') }};
+    where {{ replaced }} and not {{ is_full }};
     delete from {{ chain_log() }}
     where chain_build <= currval('{{ chain_log_sequence() }}') - {{ var('chain_log_builds') }};
     {%- else %}
@@ -65,7 +68,9 @@
 {% endmacro %}
 
 
-{#- A follower's state: the last build of the followed model it has added, and its evaluation month. -#}
+{#- A follower's state (one row per followed log: the last build it has added, and the evaluation month it
+    was computed for; and with staging sources, a row '_sources' whose chain_build is the highest load id of
+    the sources it has read). Rewritten by every build, in the follower's transaction. -#}
 {% macro chain_follower_state() -%}
     intermediate.{{ this.identifier }}_state
 {%- endmacro %}
@@ -74,52 +79,76 @@
     {{ this.identifier }}__follow
 {%- endmacro %}
 
-{% macro chain_changes_table() -%}
-    {{ this.identifier }}__changes
+{#- The logged rows of model that this build adds. -#}
+{% macro chain_changes_table(model) -%}
+    {{ this.identifier }}__{{ model.identifier }}__changes
 {%- endmacro %}
 
 
-{#- In a follower's pre-hook, on an incremental build: a temporary table with one row, is_everything (compute
-    everything again: the followed model was built whole since, or the follower missed builds the log no
-    longer holds, or has no state, or the evaluation month moved), and a temporary table of the logged rows
-    to add (the builds above the follower's state; none when everything is computed again). -#}
-{% macro follow_chain_log(model, evaluation_month='null::date') %}
-    create table if not exists {{ chain_follower_state() }} (chain_build bigint, evaluation_month date);
+{#- In a follower's pre-hook, on an incremental build: for each followed model (a list of relations), a
+    temporary table of its logged rows to add (the builds above the follower's state; none when everything
+    is computed again), and a temporary table with one row: is_everything (compute everything again: a
+    followed model was built whole since, or the follower missed builds a log no longer holds, or has no
+    state, or the evaluation month moved) and sources_load_id (the highest load id of the staging sources
+    read by the last build). -#}
+{% macro follow_chain_logs(models, evaluation_month='null::date') %}
+    create table if not exists {{ chain_follower_state() }} (
+        followed text not null,
+        chain_build bigint,
+        evaluation_month date
+    );
     create temporary table {{ chain_follower_table() }} on commit drop as
     with state as (
 
-        select max(chain_build) as chain_build, max(evaluation_month) as evaluation_month
-        from {{ chain_follower_state() }}
+        select * from {{ chain_follower_state() }}
 
     ),
 
-    builds as (
+    {%- for model in models %}
+
+    log_{{ loop.index }} as (
 
         select
+            (select chain_build from state where followed = '{{ model.identifier }}') as from_build,
             min(chain_build) as first_build,
-            bool_or(is_full and chain_build > (select chain_build from state)) as is_full_since
+            bool_or(
+                is_full
+                and chain_build > coalesce((select chain_build from state where followed = '{{ model.identifier }}'), 0)
+            ) as is_full_since
         from {{ chain_log(model) }}
         where sign = 0
+
+    ),
+    {%- endfor %}
+
+    everything as (
+
+        select
+            not exists (select 1 from state)
+            or exists (select 1 from state where evaluation_month is distinct from {{ evaluation_month }})
+            {%- for model in models %}
+            or (select from_build is null or first_build is null or coalesce(is_full_since, false)
+                or from_build + 1 < first_build from log_{{ loop.index }})
+            {%- endfor %} as is_everything
 
     )
 
     select
-        state.chain_build as from_build,
-        state.chain_build is null
-        or builds.first_build is null
-        or coalesce(builds.is_full_since, false)
-        or state.chain_build + 1 < builds.first_build
-        or state.evaluation_month is distinct from {{ evaluation_month }} as is_everything
-    from state
-    cross join builds;
-    create temporary table {{ chain_changes_table() }} on commit drop as
+        everything.is_everything,
+        coalesce((select chain_build from state where followed = '_sources'), 0) as sources_load_id
+    from everything;
+    {%- for model in models %}
+    create temporary table {{ chain_changes_table(model) }} on commit drop as
     select changes.*
     from {{ chain_log(model) }} as changes
     cross join {{ chain_follower_table() }} as follow
     where changes.sign <> 0
         and not follow.is_everything
-        and changes.chain_build > follow.from_build;
-    analyze {{ chain_changes_table() }};
+        and changes.chain_build > (
+            select chain_build from {{ chain_follower_state() }} where followed = '{{ model.identifier }}'
+        );
+    analyze {{ chain_changes_table(model) }};
+    {%- endfor %}
 {% endmacro %}
 
 
@@ -133,11 +162,30 @@
 {%- endmacro %}
 
 
-{#- A follower's post-hook: the state it has reached (the followed model's newest build). -#}
-{% macro record_chain_follower_state(model, evaluation_month='null::date') %}
-    create table if not exists {{ chain_follower_state() }} (chain_build bigint, evaluation_month date);
+{#- A follower's post-hook: the state it has reached (each followed model's newest build; the sources'
+    highest load id). A full build starts a new state table. -#}
+{% macro record_chain_follower_state(models, evaluation_month='null::date', sources=[]) %}
+    {%- if not is_incremental() %}
+    drop table if exists {{ chain_follower_state() }};
+    {%- endif %}
+    create table if not exists {{ chain_follower_state() }} (
+        followed text not null,
+        chain_build bigint,
+        evaluation_month date
+    );
     delete from {{ chain_follower_state() }};
-    insert into {{ chain_follower_state() }} (chain_build, evaluation_month)
-    select max(chain_build), {{ evaluation_month }}
-    from {{ chain_log(model) }};
+    insert into {{ chain_follower_state() }} (followed, chain_build, evaluation_month)
+    {%- for model in models %}
+    select '{{ model.identifier }}', max(chain_build), {{ evaluation_month }}
+    from {{ chain_log(model) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+    {%- if sources %}
+    union all
+    select '_sources', greatest(
+        {%- for source in sources %}
+        (select max(_load_id) from {{ ref(source.model) }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ), {{ evaluation_month }}
+    {%- endif %};
 {% endmacro %}

@@ -136,7 +136,7 @@
 
 
 {#- Pre-hook of int_coverage_monthly_cells, on an incremental build: the builds of fct_child_scheduled_doses
-    it has not added (follow_chain_log); unless everything is computed again, the cells they touch, as they
+    it has not added (follow_chain_logs); unless everything is computed again, the cells they touch, as they
     are now plus the logged rows' difference, into a temporary table, and those cells deleted (all of them
     when everything is computed again); the body inserts them. -#}
 {% macro coverage_cells_table() -%}
@@ -145,11 +145,11 @@
 
 {% macro replace_coverage_monthly_cells() %}
     {%- if is_incremental() %}
-    {{ follow_chain_log(ref('fct_child_scheduled_doses'), coverage_evaluation_month()) }}
+    {{ follow_chain_logs([ref('fct_child_scheduled_doses')], coverage_evaluation_month()) }}
     create temporary table {{ coverage_cells_table() }} on commit drop as
     with difference as (
 
-        {{ coverage_monthly_cells(coverage_monthly_rows(chain_changes_table(), ['sign']), 'sign') }}
+        {{ coverage_monthly_cells(coverage_monthly_rows(chain_changes_table(ref('fct_child_scheduled_doses')), ['sign']), 'sign') }}
 
     )
 

@@ -60,12 +60,12 @@
 
 
 {#- Config of a current-state staging table: the key is unique, _load_id finds the new loads;
-    also_indexed: more columns to index one by one (e.g. the recipient of a dose, which the incremental
-    dose chain reads by). -#}
+    also_indexed: more indexes, a column or a list of columns each (e.g. the recipient of a dose, which the
+    incremental dose chain reads by). -#}
 {% macro current_state_config(key, also_indexed=[]) %}
     {%- set indexes = [{'columns': [key], 'unique': True}, {'columns': ['_load_id']}] %}
     {%- for column in also_indexed %}
-        {%- do indexes.append({'columns': [column]}) %}
+        {%- do indexes.append({'columns': [column] if column is string else column}) %}
     {%- endfor %}
     {{ config(
         materialized='incremental',

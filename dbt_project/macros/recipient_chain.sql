@@ -171,3 +171,13 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- In a chain model's body: the current recipients (not deleted, register status 5 删除 excluded, as
+    dim_recipients) that this build re-derives. -#}
+{% macro changed_current_recipients() %}
+    select * from {{ ref('int_recipients_corrected') }}
+    where not is_deleted
+        and coalesce(register_status <> 5, true)
+        and {{ is_changed_recipient('recipient_id') }}
+{% endmacro %}

@@ -39,15 +39,17 @@ The days are the simulator's days (births, the day's doses entered on time or la
 IDs and townships fixed, soft deletes, register moves, a township merge on day 2, stock, visits), plus the
 cases that break naive incremental models: a dose soft-deleted, a dose moved to another child, a birth date
 corrected (re-classifies the child's doses), a child's township moved, a child soft-deleted, a stock line
-corrected, the same dose edited every day, and a township merge dated back before codes already loaded.
+corrected, the same dose edited every day, a township merge dated back before codes already loaded, an
+observation moved to another visit, a signed registration deleted and a sign-off moved to another dose.
 Between days the quality team repairs ``daily`` through vaxdw.repair.service (dose numbers and a sex on
 day 1, the dose-number repair undone and redone differently on day 2): the next day's incremental build
 must follow the corrections. ``once`` gets the same corrections (copied) before its full build.
 
 The test can fail: a mutant staging macro that stops following new loads, a mutant dose chain that forgets
 the previous child of a moved dose, a mutant ledger follower that ignores the ledger's change log, a mutant
-aggregate that adds a chain model's new rows but never subtracts the old ones, and a mutant check run that
-never drops an anomaly must each be caught.
+aggregate that adds a chain model's new rows but never subtracts the old ones, a mutant model re-derived by
+(vaccination date, unit) that forgets where a changed observation was, and a mutant check run that never
+drops an anomaly must each be caught.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def _nasty_day(source: PgParams, day: int) -> None:
             (moment, str(day)),
         )
         _nasty_stock_day(conn, moment, day)
+        _nasty_visit_day(conn, moment, day)
         if day == 2:  # a township merge: a township in use is merged into its neighbour from the next day
             old, new = conn.execute(
                 "select a.region_code, b.region_code from ops.region as a join ops.region as b "
@@ -214,6 +217,30 @@ def _nasty_stock_day(conn, moment, day: int) -> None:
     conn.execute("update ops.stock_count set counted_quantity = counted_quantity + 1, updated_at = %s where "
                  "count_id = (select count_id from ops.stock_count order by md5(count_id::text || %s || 'q') "
                  "limit 1)", (moment, str(day)))
+
+
+def _nasty_visit_day(conn, moment, day: int) -> None:
+    """Edits that break a model re-derived by (vaccination date, unit) from its staging sources: the only
+    observation of an older visit moved to the day before (the visit it left must lose it), a signed
+    registration deleted, and a dose's sign-off moved to another dose."""
+    conn.execute(
+        "update ops.observation set visit_date = visit_date - 1, updated_at = %s where observation_id = ("
+        "select o.observation_id from ops.observation as o where not o.is_deleted and o.visit_date < %s "
+        "and exists (select from ops.vaccination as v where not v.is_deleted and v.recipient_id = o.recipient_id "
+        "and v.unit_id = o.unit_id and v.vaccinated_at::date = o.visit_date) "
+        "and not exists (select from ops.observation as other where other.observation_id <> o.observation_id "
+        "and not other.is_deleted and other.recipient_id = o.recipient_id and other.unit_id = o.unit_id "
+        "and other.visit_date = o.visit_date) order by md5(o.observation_id::text || %s) limit 1)",
+        (moment, moment.date() - timedelta(days=30), str(day)))
+    conn.execute(
+        "update ops.visit_registration set is_deleted = true, updated_at = %s where registration_id = ("
+        "select registration_id from ops.visit_registration where not is_deleted and signed_at is not null "
+        "order by md5(registration_id::text || %s) limit 1)", (moment, str(day)))
+    conn.execute(
+        "update ops.vaccination_sign set vaccination_id = (select vaccination_id from ops.vaccination "
+        "where not is_deleted order by md5(vaccination_id::text || %s || 'sign') limit 1), updated_at = %s "
+        "where sign_id = (select sign_id from ops.vaccination_sign where not is_deleted "
+        "order by md5(sign_id::text || %s) limit 1)", (str(day), moment, str(day)))
 
 
 def _day(source: PgParams, day: int) -> None:
@@ -585,3 +612,26 @@ def test_an_aggregate_forgetting_the_replaced_rows_is_caught(world, tmp_path):
     changed = checksums.differences(_sums(daily), _sums(once))
     assert {"intermediate.int_coverage_monthly_cells", "marts.rpt_coverage_monthly"} <= set(changed)
     assert "marts.fct_child_scheduled_doses" not in changed
+
+
+def test_a_follower_forgetting_where_a_record_was_is_caught(world, tmp_path):
+    """Mutant: the models re-derived by (vaccination date, unit) read a changed observation's new place but
+    not the place where they held it. ``daily``'s observation details are first rebuilt whole, then one more
+    day (the only observation of an older visit moved to the day before); the details must differ while the
+    observations in staging stay equal."""
+    source, daily, once, target = world
+    project = _mutant_project(
+        tmp_path, "dose_day_follower.sql",
+        r"union all\s+select held\.vaccination_date, held\.unit_id\s+from \{\{ this \}\} as held\s+"
+        r"where held\.\{\{ source\.key \}\} in \(select \{\{ source\.key \}\} from source_\{\{ loop\.index \}\}\)",
+        "")
+    selected = ("--select", "stg_ops__observation", "int_observation_visits", "rpt_observation_detail")
+    _build(daily, tmp_path / "daily", "--full-refresh", *selected)
+    _day(source, 9)
+    load_all(source, daily, pipeline_run_id="day-9")
+    load_all(source, once, pipeline_run_id="once-9")
+    _build(daily, tmp_path / "mutant", *selected, project=project)
+    _build(once, target / "once", "--full-refresh", *selected)
+    changed = checksums.differences(_sums(daily), _sums(once))
+    assert {"intermediate.int_observation_visits", "marts.rpt_observation_detail"} <= set(changed)
+    assert "staging.stg_ops__observation" not in changed

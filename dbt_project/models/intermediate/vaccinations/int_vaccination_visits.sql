@@ -1,10 +1,11 @@
-{{ config(indexes=[{'columns': ['recipient_id', 'unit_id', 'vaccination_date']}]) }}
+{{ dose_day_follower_config(['visit_key'], indexes=[{'columns': ['vaccination_date', 'unit_id']}]) }}
 -- One row per vaccination visit = recipient x unit x vaccination date (DOMAIN §8.3, §8.4): the doses
--- given, the first and last dose time, and the unit's place in the region hierarchy. Shared by the
--- 留观率 and 签核率 visit details.
+-- given, the first and last dose time, the recipient's register status. Shared by the 留观率 and 签核率
+-- details, which join the unit's names and regions. Follows int_vaccinations by (vaccination date, unit)
+-- (macros dose_day_follower.sql).
 with doses as (
 
-    select * from {{ ref('fct_vaccinations') }}
+    {{ changed_dose_day_rows(ref('int_vaccinations')) }}
 
 ),
 
@@ -18,15 +19,6 @@ final as (
         count(*) as doses,
         min(vaccinated_at) as first_vaccinated_at,
         max(vaccinated_at) as last_vaccinated_at,
-        max(unit_name) as unit_name,
-        max(unit_township_code) as unit_township_code,
-        max(unit_township_name) as unit_township_name,
-        max(unit_county_code) as unit_county_code,
-        max(unit_county_name) as unit_county_name,
-        max(unit_city_code) as unit_city_code,
-        max(unit_city_name) as unit_city_name,
-        max(unit_province_code) as unit_province_code,
-        max(unit_province_name) as unit_province_name,
         max(register_status) as register_status,
         max(register_group) as register_group
     from doses

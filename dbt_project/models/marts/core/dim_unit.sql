@@ -1,3 +1,5 @@
+{{ config(indexes=[{'columns': ['unit_id'], 'unique': True}]) }}
+-- Units with their current regions. unit_id is a unique index: the views over the narrow facts join it by unit.
 with units as (
 
     select * from {{ ref('int_units_placed_in_regions') }}

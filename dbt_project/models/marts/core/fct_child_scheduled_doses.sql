@@ -14,10 +14,7 @@
 -- difference.
 with recipients as (
 
-    select * from {{ ref('int_recipients_corrected') }}
-    where not is_deleted
-        and coalesce(register_status <> 5, true)
-        and {{ is_changed_recipient('recipient_id') }}
+    {{ changed_current_recipients() }}
 
 ),
 

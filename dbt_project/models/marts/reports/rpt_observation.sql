@@ -1,25 +1,35 @@
+{{ config(materialized='view') }}
 -- 留观率统计表: visits, observation recorded and completed per unit and vaccination date (DOMAIN §8.3).
-with visits as (
+-- A view: the counts are stored in int_observation_cells (incremental by vaccination date and unit); the
+-- unit's names and regions (as of the evaluation date) are joined here.
+with cells as (
 
-    select * from {{ ref('rpt_observation_detail') }}
+    select * from {{ ref('int_observation_cells') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
 
 ),
 
 final as (
 
     select
-        unit_id,
-        max(unit_name) as unit_name,
-        max(unit_county_code) as unit_county_code,
-        max(unit_city_code) as unit_city_code,
-        vaccination_date,
-        register_group,
-        count(*) as visits,
-        count(*) filter (where is_observation_recorded) as visits_recorded,
-        count(*) filter (where is_observation_completed) as visits_completed,
-        count(*) filter (where has_aefi) as visits_with_aefi
-    from visits
-    group by unit_id, vaccination_date, register_group
+        cells.unit_id,
+        units.unit_name::text as unit_name,  -- text, as the aggregates of the table this view replaced
+        units.county_code::text as unit_county_code,
+        units.city_code::text as unit_city_code,
+        cells.vaccination_date,
+        cells.register_group,
+        cells.visits,
+        cells.visits_recorded,
+        cells.visits_completed,
+        cells.visits_with_aefi
+    from cells
+    left join units
+        on cells.unit_id = units.unit_id
 
 )
 

@@ -1,4 +1,10 @@
+{{ dose_day_follower_config(
+    ['unit_id', 'vaccination_date'],
+    follows=['int_signoff_visits', 'int_signoff_doses'],
+) }}
 -- 签核率统计: registration sign-offs per visit and vaccination sign-offs per dose, per unit and date.
+-- Follows the logs of int_signoff_visits and int_signoff_doses by (vaccination date, unit)
+-- (macros dose_day_follower.sql).
 with visits as (
 
     select
@@ -7,7 +13,7 @@ with visits as (
         count(*) as visits,
         count(*) filter (where reg_sign_status = 'signed') as reg_signed,
         count(*) filter (where reg_sign_status = 'late') as reg_late
-    from {{ ref('rpt_signoff_visit_detail') }}
+    from ({{ changed_dose_day_rows(ref('int_signoff_visits')) }}) as visit_rows
     group by unit_id, vaccination_date
 
 ),
@@ -21,7 +27,7 @@ doses as (
         count(*) filter (where vacc_sign_status = 'signed') as vacc_signed,
         count(*) filter (where vacc_sign_status = 'late') as vacc_late,
         count(*) filter (where vacc_sign_status = 'out_of_order') as vacc_out_of_order
-    from {{ ref('rpt_signoff_dose_detail') }}
+    from ({{ changed_dose_day_rows(ref('int_signoff_doses')) }}) as dose_rows
     group by unit_id, vaccination_date
 
 ),

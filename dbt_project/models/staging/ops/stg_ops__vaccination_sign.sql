@@ -1,4 +1,4 @@
-{{ current_state_config('sign_id') }}
+{{ current_state_config('sign_id', also_indexed=['vaccination_id']) }}
 with source as (
 
     {{ current_version(source('ops', 'vaccination_sign'), 'sign_id') }}
