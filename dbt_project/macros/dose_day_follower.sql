@@ -26,7 +26,7 @@
 {#- Config of a follower; key: its unique row key (a unique index). -#}
 {% macro dose_day_follower_config(key, follows=['int_vaccinations'], sources=[], log_changes=false, indexes=[]) %}
     {%- set arguments = follows ~ ', ' ~ sources ~ ', ' ~ log_changes %}
-    {%- set post_hooks = ['{{ record_chain_follower_state_of(' ~ follows ~ ', ' ~ sources ~ ') }}'] %}
+    {%- set post_hooks = ['{{ record_chain_follower_state_of(' ~ follows ~ ', ' ~ sources ~ ') }}', '{{ analyze_table() }}'] %}
     {%- if log_changes %}
         {%- do post_hooks.append('{{ record_chain_changes(after=true, replaced=in_changed_dose_day("rows"), '
             ~ 'is_full=is_following_everything()) }}') %}

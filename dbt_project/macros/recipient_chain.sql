@@ -53,7 +53,7 @@
         on_schema_change='fail',
         indexes=all_indexes,
         pre_hook=pre_hook,
-        post_hook=['{{ record_chain_changes(after=true) }}'] if log_changes else [],
+        post_hook=(['{{ record_chain_changes(after=true) }}'] if log_changes else []) + ['{{ analyze_table() }}'],
     ) }}
 {% endmacro %}
 

@@ -132,9 +132,10 @@ def test_pipeline_ran_as_the_service_logins(world):
     """load → dbt build → GE checkpoint above connected as three least-privilege logins."""
     logins = world["logins"]
     with connect(world["warehouse"]) as conn:
-        owners = dict(conn.execute(
-            "select schemaname || '.' || tablename, tableowner from pg_tables where schemaname || '.' || tablename "
-            "in ('raw.vaccination', 'control.load', 'marts.fct_vaccinations', 'dq.check_run')").fetchall())
+        owners = dict(conn.execute(  # tables and views (fct_vaccinations is a view over int_vaccinations)
+            "select n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) from pg_class as c "
+            "join pg_namespace as n on n.oid = c.relnamespace where c.relkind in ('r', 'v') and n.nspname || '.' "
+            "|| c.relname in ('raw.vaccination', 'control.load', 'marts.fct_vaccinations', 'dq.check_run')").fetchall())
         checked = conn.execute("select count(*) filter (where rows_checked > 0), count(*) from dq.check_result "
                                "where table_name in ('dim_recipients', 'fct_vaccinations')").fetchone()
     # what each service created belongs to its group role, not to a superuser or to the login

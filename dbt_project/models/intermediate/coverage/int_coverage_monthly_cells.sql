@@ -4,7 +4,10 @@
     on_schema_change='fail',
     indexes=[{'columns': ['month_start', 'managing_unit_id', 'category_code', 'dose_no'], 'unique': True}],
     pre_hook="{{ replace_coverage_monthly_cells() }}",
-    post_hook="{{ record_chain_follower_state([ref('fct_child_scheduled_doses')], coverage_evaluation_month()) }}",
+    post_hook=[
+        "{{ record_chain_follower_state([ref('fct_child_scheduled_doses')], coverage_evaluation_month()) }}",
+        "{{ analyze_table() }}",
+    ],
 ) }}
 -- 接种率监测 月报 cells (DOMAIN §2.2): per month x managing unit x scheduled dose, 应种 (incl. the +1 cases),
 -- 实种 and +1/+1. The stored part of rpt_coverage_monthly (a view that adds the units' names and regions).
