@@ -167,8 +167,15 @@
 
 {#- The columns of a vaccination visit (int_vaccination_visits, alias visits), as the visit details store them. -#}
 {% macro visit_columns(visits) -%}
-    {%- for column in ['visit_key', 'recipient_id', 'unit_id', 'vaccination_date', 'doses', 'first_vaccinated_at',
+    {%- for column in ['recipient_id', 'unit_id', 'vaccination_date', 'doses', 'first_vaccinated_at',
                        'last_vaccinated_at', 'register_status', 'register_group'] %}
         {{ visits }}.{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- The key of a vaccination visit (recipient x unit x vaccination date) that the detail views show: computed as
+    they are read (the stored models are keyed by a unique index on the three columns). -#}
+{% macro visit_key(rows) -%}
+    {{ surrogate_key([rows ~ '.recipient_id', rows ~ '.unit_id', rows ~ '.vaccination_date']) }}
 {%- endmacro %}

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from vaxdw.contract import tables
 from vaxdw.db import PgParams, connect
+from vaxdw.extract_load.current import recompute_current_versions
 
 T0 = datetime(2020, 1, 1, 0, 0)
 T1 = datetime(2024, 6, 1, 0, 0)
@@ -120,6 +121,7 @@ def create_raw_tables(warehouse: PgParams) -> None:
         conn.execute("create schema if not exists raw")
         for table in tables():
             conn.execute(table.raw_ddl())
+            conn.execute(table.current_index_ddl())
 
 
 def insert_rows(warehouse: PgParams) -> None:
@@ -194,6 +196,8 @@ def insert_rows(warehouse: PgParams) -> None:
              "created_at", "updated_at", "_load_id"],
             vaccination_rows,
         )
+        for table in tables():  # landed by hand: mark the current versions as the loader would
+            recompute_current_versions(conn, table)
 
 
 def countable_vaccinations() -> list[tuple]:

@@ -45,7 +45,7 @@ Between days the quality team repairs ``daily`` through vaxdw.repair.service (do
 day 1, the dose-number repair undone and redone differently on day 2): the next day's incremental build
 must follow the corrections. ``once`` gets the same corrections (copied) before its full build.
 
-The test can fail: a mutant staging macro that stops following new loads, a mutant dose chain that forgets
+The test can fail: a mutant loader that never marks the day's versions current, a mutant dose chain that forgets
 the previous child of a moved dose, a mutant ledger follower that ignores the ledger's change log, a mutant
 aggregate that adds a chain model's new rows but never subtracts the old ones, a mutant model re-derived by
 (vaccination date, unit) that forgets where a changed observation was, and a mutant check run that never
@@ -67,7 +67,8 @@ from tests.conftest import _fresh_database
 from vaxdw import checksums
 from vaxdw.db import PgParams, connect
 from vaxdw.dbt_runner import run_dbt
-from vaxdw.extract_load import load_all
+from vaxdw.contract import tables
+from vaxdw.extract_load import current, load_all
 from vaxdw.pipeline import default_period, load_ids_of_run
 from vaxdw.quality import checkpoint
 from vaxdw.quality.schema import ensure_schema
@@ -521,20 +522,32 @@ def test_a_check_run_keeping_fixed_anomalies_is_caught(world, statements, tmp_pa
     assert _multiset_differences(_dq_state(daily), _dq_state(once)) == {}
 
 
-def test_a_broken_incremental_model_is_caught(world, tmp_path):
-    """Mutant: the staging macro stops reading new loads. One more day, then the comparison must differ
-    (only the mutated model and the ones reading it are rebuilt, in both warehouses)."""
+def test_a_loader_not_marking_current_versions_is_caught(world, tmp_path, monkeypatch):
+    """Mutant: the loader lands the day's versions but never marks them current (raw._is_current,
+    vaxdw.extract_load.current), so staging keeps yesterday's rows. One more day, then the comparison must
+    differ in the staging views of the tables the day changed (and the views reading them) and, of the stored
+    tables, only in the dose chain's first model (only it is rebuilt, in both warehouses). The daily warehouse's flags are then ranked again for the tests after."""
     source, daily, once, target = world
-    project = _mutant_project(tmp_path, "latest_version.sql", r"loaded_after=highest_load_id\(this\)",
-                              "loaded_after='(select 2^62)'")
     _day(source, 4)
-    load_all(source, daily, pipeline_run_id="day-4")
+    with monkeypatch.context() as patched:
+        patched.setattr(current, "mark_current_versions", lambda *args: (0, 0))
+        load_all(source, daily, pipeline_run_id="day-4")
     load_all(source, once, pipeline_run_id="once-4")
-    selected = ("--select", "stg_ops__vaccination", "int_vaccinations_corrected")
-    _build(daily, tmp_path / "mutant", *selected, project=project)
+    selected = ("--select", "int_vaccinations_corrected")
+    _build(daily, tmp_path / "mutant", *selected)
     _build(once, target / "once", "--full-refresh", *selected)
-    changed = checksums.differences(_sums(daily), _sums(once))
-    assert set(changed) == {"staging.stg_ops__vaccination", "intermediate.int_vaccinations_corrected"}
+    changed = set(checksums.differences(_sums(daily), _sums(once)))
+    with connect(daily) as conn:
+        stored = {f"{schema}.{name}" for schema, name in conn.execute(
+            "select schemaname, tablename from pg_tables where schemaname = any(%s)", (SCHEMAS,))}
+    assert "staging.stg_ops__vaccination" in changed
+    # of the stored tables only the one rebuilt differs; the others that differ are views reading staging
+    assert changed & stored == {"intermediate.int_vaccinations_corrected"}
+    with connect(daily) as conn:
+        for table in tables():
+            current.recompute_current_versions(conn, table)
+    _build(daily, tmp_path / "repaired", *selected)
+    assert checksums.differences(_sums(daily), _sums(once)) == {}
 
 
 def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):

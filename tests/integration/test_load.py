@@ -221,14 +221,55 @@ def test_raw_load_index_is_brin_and_old_btrees_are_replaced(source_and_warehouse
                 "join pg_namespace as n on n.oid = t.relnamespace where n.nspname = 'raw' "
                 "and t.relname = 'vaccination'").fetchall())
 
-    assert methods() == {"vaccination_load_brin": "brin"}
+    expected = {"vaccination_load_brin": "brin", "vaccination_current_key": "btree",
+                "vaccination_current_recipient_id": "btree"}
+    assert methods() == expected
     with connect(warehouse) as conn:
         conn.execute("drop index raw.vaccination_load_brin")
         conn.execute("create index vaccination_load_idx on raw.vaccination (_load_id)")  # the old layout
     with connect(warehouse) as conn:
         ensure_control(conn)
-    assert methods() == {"vaccination_load_brin": "brin"}
+    assert methods() == expected
     with connect(warehouse) as conn:
         plan = "\n".join(row[0] for row in conn.execute(
             "explain select count(*) from raw.vaccination where _load_id > 1000000"))
     assert "vaccination_load_brin" in plan or "Seq Scan" in plan
+
+
+def _current_versions(params: PgParams) -> dict[int, tuple[int, str]]:
+    """vaccination_id -> (load id, batch_no) of its current raw version."""
+    with connect(params) as conn:
+        return {row[0]: row[1:] for row in conn.execute(
+            "select vaccination_id, _load_id, batch_no from raw.vaccination where _is_current")}
+
+
+def test_each_load_marks_the_current_versions(source_and_warehouse):
+    """The staging views read raw's current versions (vaxdw.extract_load.current): a later version of a row
+    becomes current and its old one does not; the flags equal a ranking of every version; a raw table made
+    before the flag gets it on the next load."""
+    from vaxdw.extract_load.control import ensure_control
+    from vaxdw.extract_load.current import recompute_current_versions
+
+    source, warehouse = source_and_warehouse
+    load_all(source, warehouse)
+    first = _current_versions(warehouse)
+    assert len(first) == 3 * N_RECIPIENTS - len(BAD_EXPIRY)
+    with connect(source) as conn:
+        conn.execute("update ops.vaccination set batch_no = 'FIXED', updated_at = timestamp '2025-01-01' "
+                     "where vaccination_id in (1, 2, 3)")
+    load_all(source, warehouse)
+    second = _current_versions(warehouse)
+    assert {vid: batch for vid, (_, batch) in second.items() if batch == "FIXED"} == {1: "FIXED", 2: "FIXED",
+                                                                                     3: "FIXED"}
+    assert all(second[vid][0] > first[vid][0] for vid in (1, 2, 3))
+    assert {vid: row for vid, row in second.items() if vid not in (1, 2, 3)} == {
+        vid: row for vid, row in first.items() if vid not in (1, 2, 3)}
+    with connect(warehouse) as conn:
+        (versions,) = conn.execute("select count(*) from raw.vaccination").fetchone()
+        assert versions == len(second) + 3
+        assert all(recompute_current_versions(conn, tbl) == (0, 0) for tbl in tables())
+    with connect(warehouse) as conn:  # the layout before the flag
+        conn.execute("alter table raw.vaccination drop column _is_current")
+    with connect(warehouse) as conn:
+        ensure_control(conn)
+    assert _current_versions(warehouse) == second

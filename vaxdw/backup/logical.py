@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaxdw import clock
+from vaxdw.contract import tables as contract_tables
 from vaxdw.db import PgParams, connect
+from vaxdw.extract_load.current import recompute_current_versions
 from vaxdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -111,8 +113,14 @@ def table_fingerprint(conn, table: str, where: str = "") -> dict:
     """Row count and an order-independent checksum (sum of 64-bit prefixes of each row's md5), of the rows
     ``where`` selects (default all). Both are sums, so the fingerprints of disjoint row sets add up."""
     schema, name = table.split(".", 1)
+    # raw's _is_current is the loader's bookkeeping, set again on later loads and after a restore
+    # (vaxdw.extract_load.current): rows are fingerprinted without it, so an increment's sums add up
+    columns = [row[0] for row in conn.execute(
+        "select quote_ident(attname) from pg_attribute where attrelid = %s::regclass and attnum > 0 "
+        "and not attisdropped and attname <> '_is_current' order by attnum", (f'"{schema}"."{name}"',))]
+    row = f"row({', '.join(f't.{column}' for column in columns)})"
     count, checksum = conn.execute(
-        f'select count(*), coalesce(sum((\'x\' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0)::text '
+        f'select count(*), coalesce(sum((\'x\' || substr(md5({row}::text), 1, 16))::bit(64)::bigint), 0)::text '
         f'from "{schema}"."{name}" as t {f"where {where}" if where else ""}'
     ).fetchone()
     return {"rows": int(count), "checksum": checksum}
@@ -252,6 +260,31 @@ def incremental_backup(warehouse: PgParams, settings: Settings | None = None) ->
     return _take(warehouse, settings.backup_dir, "incr")
 
 
+def _raw_contract_tables(conn) -> list:
+    return [table for table in contract_tables()
+            if conn.execute("select to_regclass(%s) is not null", (f"raw.{table.name}",)).fetchone()[0]]
+
+
+def _unmark_current_versions(target: PgParams) -> None:
+    """Before the increments: raw's current-version flags (vaxdw.extract_load.current) of each backup are those
+    of its day, so versions of a key from several backups may each say current; the unique index on the
+    current keys waits until they are ranked again."""
+    with connect(target) as conn:
+        for table in _raw_contract_tables(conn):
+            for (index,) in conn.execute(
+                    "select indexname from pg_indexes where schemaname = 'raw' and tablename = %s "
+                    "and indexname like %s", (table.name, f"{table.name}\\_current\\_%")).fetchall():
+                conn.execute(f'drop index raw."{index}"')
+
+
+def _mark_current_versions(target: PgParams) -> None:
+    """After the increments: rank every version again and index the current ones."""
+    with connect(target) as conn:
+        for table in _raw_contract_tables(conn):
+            recompute_current_versions(conn, table)
+            conn.execute(table.current_index_ddl())
+
+
 def restore_chain(chain: list[dict], target: PgParams, register: bool = True) -> None:
     """Restore a full backup and its incrementals, in order, into the (empty) ``target`` database.
 
@@ -261,6 +294,8 @@ def restore_chain(chain: list[dict], target: PgParams, register: bool = True) ->
         raise ValueError("a restore chain starts with a full backup")
     restore = [pg_bin("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={target.url}"]
     _run(restore + [str(Path(chain[0]["path"]) / "schemas.pgc")], target)
+    if len(chain) > 1:
+        _unmark_current_versions(target)
     for manifest in chain[1:]:
         path = Path(manifest["path"])
         with connect(target) as conn:
@@ -274,6 +309,8 @@ def restore_chain(chain: list[dict], target: PgParams, register: bool = True) ->
                     while chunk := src.read(1 << 20):
                         copy.write(chunk)
         _run(restore + [str(path / "schemas.pgc")], target)
+    if len(chain) > 1:
+        _mark_current_versions(target)
     # a backup's own monitor.backup_run row is written after its snapshot: re-register the chain
     for manifest in chain if register else []:
         _record(target, {"backup_id": manifest["backup_id"], "kind": manifest["kind"],

@@ -14,6 +14,7 @@ TABLES = [
         ),
         key="migration_id",
         indexes=("recipient_id",),
+        current_indexes=(("recipient_id",),),  # 受种者个案 (rpt_recipient_case)
         columns=(
             Column("migration_id", "bigint", "迁移编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

@@ -36,6 +36,8 @@ class Table:
     columns: tuple[Column, ...]
     watermark: str = "updated_at"
     indexes: tuple[str, ...] = field(default_factory=tuple)
+    # columns the warehouse reads current rows by (raw partial indexes, where _is_current), besides the key
+    current_indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> list[str]:
@@ -59,9 +61,19 @@ class Table:
 
     def raw_ddl(self) -> str:
         lines = [f"    {col.name} {col.landing_type}" for col in self.columns]
-        lines += ["    _load_id bigint not null", "    _loaded_at timestamptz not null default now()"]
+        lines += ["    _load_id bigint not null", "    _loaded_at timestamptz not null default now()",
+                  "    _is_current boolean not null default false"]
         return (
             f"create table if not exists {RAW_SCHEMA}.{self.name} (\n" + ",\n".join(lines) + "\n);\n"
             # raw is append-only in load order: a BRIN index finds a load's rows at a fraction of a btree's size
             f"create index if not exists {self.name}_load_brin on {RAW_SCHEMA}.{self.name} using brin (_load_id);\n"
         )
+
+    def current_index_ddl(self) -> str:
+        """Indexes of the current versions (vaxdw.extract_load.current): the key, unique, and current_indexes."""
+        ddl = (f"create unique index if not exists {self.name}_current_key "
+               f"on {RAW_SCHEMA}.{self.name} ({self.key}) where _is_current;\n")
+        for columns in self.current_indexes:
+            ddl += (f"create index if not exists {self.name}_current_{'_'.join(columns)} "
+                    f"on {RAW_SCHEMA}.{self.name} ({', '.join(columns)}) where _is_current;\n")
+        return ddl

@@ -12,6 +12,7 @@ TABLES = [
         ),
         key="log_id",
         indexes=("recipient_id",),
+        current_indexes=(("recipient_id",),),  # 受种者个案 (rpt_recipient_case)
         columns=(
             Column("log_id", "bigint", "日志编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

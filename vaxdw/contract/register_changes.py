@@ -17,6 +17,7 @@ TABLES = [
         ),
         key="change_id",
         indexes=("recipient_id",),
+        current_indexes=(("recipient_id",),),  # 受种者个案 (rpt_recipient_case)
         columns=(
             Column("change_id", "bigint", "变更编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

@@ -81,6 +81,7 @@ TABLES = [
         ),
         key="doc_id",
         indexes=("unit_id",),
+        current_indexes=(("unit_id",),),
         columns=(
             Column("doc_id", "bigint", "单据编号", nullable=False),
             Column("doc_no", "varchar(30)", "单据号", nullable=False),
@@ -101,6 +102,7 @@ TABLES = [
         description="Lines of a stock document: batch and quantity in 支/瓶 (quantity) and 人份 (dose_quantity).",
         key="line_id",
         indexes=("doc_id",),
+        current_indexes=(("doc_id",),),
         columns=(
             Column("line_id", "bigint", "明细编号", nullable=False),
             Column("doc_id", "bigint", "单据编号", nullable=False),

@@ -13,6 +13,7 @@ TABLES = [
         ),
         key="vaccination_id",
         indexes=("recipient_id",),
+        current_indexes=(("recipient_id",),),
         columns=(
             Column("vaccination_id", "bigint", "接种记录编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

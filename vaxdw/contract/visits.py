@@ -14,6 +14,7 @@ TABLES = [
         ),
         key="registration_id",
         indexes=("recipient_id",),
+        current_indexes=(("visit_date", "unit_id"),),
         columns=(
             Column("registration_id", "bigint", "登记编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),
@@ -36,6 +37,7 @@ TABLES = [
         ),
         key="sign_id",
         indexes=("vaccination_id",),
+        current_indexes=(("vaccination_id",),),
         columns=(
             Column("sign_id", "bigint", "签核编号", nullable=False),
             Column("vaccination_id", "bigint", "接种记录编号", nullable=False),
@@ -56,6 +58,7 @@ TABLES = [
         ),
         key="observation_id",
         indexes=("recipient_id",),
+        current_indexes=(("visit_date", "unit_id"),),
         columns=(
             Column("observation_id", "bigint", "留观编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from vaxdw.contract import Table, tables
+from vaxdw.extract_load import current
 
 # Schemas are created only when missing: ``create schema if not exists`` needs CREATE on the database even
 # when the schema exists, which the least-privilege loader login (vaxdw_loader) does not have.
@@ -70,6 +71,7 @@ def ensure_raw_table(conn: psycopg.Connection, table: Table) -> None:
     }
     if not existing:
         conn.execute(table.raw_ddl())
+        conn.execute(table.current_index_ddl())
         return
     # raw tables created before the BRIN index carried a btree on _load_id (about 30 bytes a row)
     if conn.execute("select to_regclass(%s) is not null", (f"raw.{table.name}_load_idx",)).fetchone()[0]:
@@ -80,6 +82,12 @@ def ensure_raw_table(conn: psycopg.Connection, table: Table) -> None:
             conn.execute(
                 f"alter table raw.{table.name} add column {column.name} {column.landing_type}"
             )
+    # raw tables created before the staging views read the current versions from raw itself
+    if "_is_current" not in existing:  # all current at first, so only the superseded versions are written
+        conn.execute(f"alter table raw.{table.name} add column _is_current boolean not null default true")
+        conn.execute(f"alter table raw.{table.name} alter column _is_current set default false")
+        current.recompute_current_versions(conn, table)
+    conn.execute(table.current_index_ddl())
 
 
 def last_watermark(conn: psycopg.Connection, table_name: str):

@@ -8,6 +8,8 @@ One load = one warehouse transaction:
    - stream the rows whose legacy free-text columns parse as their raw type (``pg_input_is_valid``,
      PostgreSQL ≥ 16) and whose required columns are present, ``COPY … TO STDOUT`` straight into
      ``COPY raw.<table> FROM STDIN`` with the load id; rows with broken encodings are set aside on the way;
+   - mark which version of each key the load touched is current (``raw.<table>._is_current``, which the
+     staging views read: vaxdw.extract_load.current);
    - fetch the other rows with the reason, into ``control.quarantine``;
 4. check read = loaded + quarantined, write the ``control.load`` row and commit.
 
@@ -29,7 +31,7 @@ from psycopg import sql
 from vaxdw import clock
 from vaxdw.contract import Table, tables
 from vaxdw.db import PgParams, connect
-from vaxdw.extract_load import control
+from vaxdw.extract_load import control, current
 from vaxdw.extract_load.lock import lock_for_load
 from vaxdw.extract_load.stream import copy_fields, field_of, pipe_rows
 
@@ -143,9 +145,13 @@ def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table
     rows_query = _interval(table, wm_from, wm_to)
     problems = problems_expression(table)
     columns = sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names)
-    good = sql.SQL("copy (select t.*, {load_id} from ({rows}) as t where {problems} is null) to stdout").format(
-        load_id=sql.Literal(load_id), rows=rows_query, problems=problems)
-    target = sql.SQL("copy raw.{table} ({cols}, _load_id) from stdin").format(
+    # the first load's rows are all current (one row per key in the source); a later load's are marked
+    # against the current versions of their keys once landed (vaxdw.extract_load.current)
+    first = current.is_first_load(wh, table)
+    good = sql.SQL(
+        "copy (select t.*, {load_id}, {first} from ({rows}) as t where {problems} is null) to stdout"
+    ).format(load_id=sql.Literal(load_id), first=sql.Literal(first), rows=rows_query, problems=problems)
+    target = sql.SQL("copy raw.{table} ({cols}, _load_id, _is_current) from stdin").format(
         table=sql.Identifier(table.name), cols=columns)
     with source.transaction():
         source.execute("set transaction isolation level repeatable read, read only")
@@ -157,6 +163,8 @@ def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table
             with source.cursor().copy(good) as src_copy, wh_cur.copy(target) as wh_copy:
                 stats = pipe_rows(src_copy, wh_copy)
             loaded = wh_cur.rowcount
+        if not first and loaded:
+            current.mark_current_versions(wh, table, load_id)
         rejected = _rejected_rows(source, table, rows_query, problems)
     key_index = table.column_names.index(table.key)
     rejected += [

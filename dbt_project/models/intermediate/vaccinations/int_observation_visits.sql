@@ -1,8 +1,8 @@
 {{ dose_day_follower_config(
-    ['visit_key'],
+    ['vaccination_date', 'unit_id', 'recipient_id'],
     sources=[{'model': 'stg_ops__observation', 'key': 'observation_id', 'date': 'visit_date', 'unit': 'unit_id'}],
     log_changes=true,
-    indexes=[{'columns': ['vaccination_date', 'unit_id']}, {'columns': ['unit_id']}],
+    indexes=[{'columns': ['unit_id']}],
 ) }}
 -- 留观率 明细 (DOMAIN §8.3), the stored part of rpt_observation_detail (a view that adds the unit's names and
 -- regions): one row per vaccination visit with its observation record (the longest one when several) and

@@ -49,7 +49,6 @@ final as (
         doses.vaccinated_at,
         doses.vaccine_code,
         doses.vaccinator_id,
-        visits.visit_key,
         visits.registration_id,
         visits.reg_signed_at,
         signs.sign_id,

@@ -1,8 +1,8 @@
 {{ dose_day_follower_config(
-    ['visit_key'],
+    ['vaccination_date', 'unit_id', 'recipient_id'],
     sources=[{'model': 'stg_ops__visit_registration', 'key': 'registration_id', 'date': 'visit_date', 'unit': 'unit_id'}],
     log_changes=true,
-    indexes=[{'columns': ['vaccination_date', 'unit_id']}, {'columns': ['unit_id']}],
+    indexes=[{'columns': ['unit_id']}],
 ) }}
 -- 签核率 登记签核明细 (DOMAIN §8.4), the stored part of rpt_signoff_visit_detail (a view that adds the unit's
 -- names and regions and the registrar's name): one row per vaccination visit with its registration and the

@@ -1,4 +1,4 @@
-{{ dose_day_follower_config(['visit_key'], indexes=[{'columns': ['vaccination_date', 'unit_id']}]) }}
+{{ dose_day_follower_config(['vaccination_date', 'unit_id', 'recipient_id']) }}
 -- One row per vaccination visit = recipient x unit x vaccination date (DOMAIN §8.3, §8.4): the doses
 -- given, the first and last dose time, the recipient's register status. Shared by the 留观率 and 签核率
 -- details, which join the unit's names and regions. Follows int_vaccinations by (vaccination date, unit)
@@ -12,7 +12,6 @@ with doses as (
 final as (
 
     select
-        {{ surrogate_key(['recipient_id', 'unit_id', 'vaccination_date']) }} as visit_key,
         recipient_id,
         unit_id,
         vaccination_date,

@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['recipient_id'], 'unique': True}]) }}
 -- Current recipients: latest version, not deleted, register status 5 (删除) excluded (DOMAIN §8).
 with recipients as (
 

@@ -1,8 +1,10 @@
-{{ config(indexes=[{'columns': ['recipient_id']}]) }}
+{{ config(materialized='view') }}
 -- noqa: disable=AL03
 -- 受种者个案: every recorded event of a child, one row each, in sections (vaccinations, migrations,
 -- register changes, contraindications, AEFI, infectious diseases, allergies, operation log), for a
 -- dashboard filtered on one recipient_id and for the per-recipient workbook.
+-- A view: it is always read for one recipient, and the filter reaches every source through its index on
+-- recipient_id (int_vaccinations; raw's current versions: the contract's current_indexes).
 with recipients as (
 
     select recipient_id from {{ ref('dim_recipients') }}

@@ -43,7 +43,7 @@ final as (
         vaccines.vaccine_name,
         doses.vaccinator_id,
         staff.staff_name as vaccinator_name,
-        doses.visit_key,
+        {{ visit_key('doses') }} as visit_key,
         doses.reg_signed_at,
         doses.vacc_signed_at,
         doses.vacc_sign_status

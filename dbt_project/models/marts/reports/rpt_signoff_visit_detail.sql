@@ -25,7 +25,7 @@ staff as (
 final as (
 
     select
-        visits.visit_key,
+        {{ visit_key('visits') }} as visit_key,
         visits.recipient_id,
         visits.unit_id,
         visits.vaccination_date,

@@ -1,7 +1,6 @@
-{{ current_state_config('aefi_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'aefi'), 'aefi_id') }}
+    {{ current_rows(source('ops', 'aefi')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('allergy_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'allergy_history'), 'allergy_id') }}
+    {{ current_rows(source('ops', 'allergy_history')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('equipment_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'cold_chain_equipment'), 'equipment_id') }}
+    {{ current_rows(source('ops', 'cold_chain_equipment')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('delivery_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'contract_delivery'), 'delivery_id') }}
+    {{ current_rows(source('ops', 'contract_delivery')) }}
 
 ),
 

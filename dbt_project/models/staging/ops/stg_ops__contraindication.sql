@@ -1,7 +1,6 @@
-{{ current_state_config('contraindication_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'contraindication'), 'contraindication_id') }}
+    {{ current_rows(source('ops', 'contraindication')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('fee_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'fee_config'), 'fee_id') }}
+    {{ current_rows(source('ops', 'fee_config')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('infection_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'infection_history'), 'infection_id') }}
+    {{ current_rows(source('ops', 'infection_history')) }}
 
 ),
 

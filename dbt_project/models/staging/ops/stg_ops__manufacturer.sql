@@ -1,7 +1,6 @@
-{{ current_state_config('manufacturer_code') }}
 with source as (
 
-    {{ current_version(source('ops', 'manufacturer'), 'manufacturer_code') }}
+    {{ current_rows(source('ops', 'manufacturer')) }}
 
 ),
 

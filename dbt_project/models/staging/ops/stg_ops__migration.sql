@@ -1,7 +1,6 @@
-{{ current_state_config('migration_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'migration'), 'migration_id') }}
+    {{ current_rows(source('ops', 'migration')) }}
 
 ),
 

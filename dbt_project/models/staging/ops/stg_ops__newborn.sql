@@ -1,7 +1,6 @@
-{{ current_state_config('newborn_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'newborn'), 'newborn_id') }}
+    {{ current_rows(source('ops', 'newborn')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('observation_id', also_indexed=[['visit_date', 'unit_id']]) }}
 with source as (
 
-    {{ current_version(source('ops', 'observation'), 'observation_id') }}
+    {{ current_rows(source('ops', 'observation')) }}
 
 ),
 

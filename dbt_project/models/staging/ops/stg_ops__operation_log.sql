@@ -1,7 +1,6 @@
-{{ current_state_config('log_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'operation_log'), 'log_id') }}
+    {{ current_rows(source('ops', 'operation_log')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('spec_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'product_spec'), 'spec_id') }}
+    {{ current_rows(source('ops', 'product_spec')) }}
 
 ),
 

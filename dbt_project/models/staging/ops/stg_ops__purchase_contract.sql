@@ -1,7 +1,6 @@
-{{ current_state_config('contract_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'purchase_contract'), 'contract_id') }}
+    {{ current_rows(source('ops', 'purchase_contract')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('recipient_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'recipient'), 'recipient_id') }}
+    {{ current_rows(source('ops', 'recipient')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('region_code') }}
 with source as (
 
-    {{ current_version(source('ops', 'region'), 'region_code') }}
+    {{ current_rows(source('ops', 'region')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('change_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'register_change'), 'change_id') }}
+    {{ current_rows(source('ops', 'register_change')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('evaluation_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'service_evaluation'), 'evaluation_id') }}
+    {{ current_rows(source('ops', 'service_evaluation')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('staff_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'staff'), 'staff_id') }}
+    {{ current_rows(source('ops', 'staff')) }}
 
 ),
 

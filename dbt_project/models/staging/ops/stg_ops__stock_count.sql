@@ -1,7 +1,6 @@
-{{ current_state_config('count_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'stock_count'), 'count_id') }}
+    {{ current_rows(source('ops', 'stock_count')) }}
 
 ),
 

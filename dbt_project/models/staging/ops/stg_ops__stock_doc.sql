@@ -1,7 +1,6 @@
-{{ current_state_config('doc_id', also_indexed=['unit_id']) }}
 with source as (
 
-    {{ current_version(source('ops', 'stock_doc'), 'doc_id') }}
+    {{ current_rows(source('ops', 'stock_doc')) }}
 
 ),
 

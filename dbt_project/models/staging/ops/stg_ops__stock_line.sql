@@ -1,7 +1,6 @@
-{{ current_state_config('line_id', also_indexed=['doc_id']) }}
 with source as (
 
-    {{ current_version(source('ops', 'stock_line'), 'line_id') }}
+    {{ current_rows(source('ops', 'stock_line')) }}
 
 ),
 

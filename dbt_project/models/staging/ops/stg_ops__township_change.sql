@@ -1,7 +1,6 @@
-{{ current_state_config('change_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'township_change'), 'change_id') }}
+    {{ current_rows(source('ops', 'township_change')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('trace_code') }}
 with source as (
 
-    {{ current_version(source('ops', 'trace_code'), 'trace_code') }}
+    {{ current_rows(source('ops', 'trace_code')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('unit_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'unit'), 'unit_id') }}
+    {{ current_rows(source('ops', 'unit')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('vaccination_id', also_indexed=['recipient_id']) }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccination'), 'vaccination_id') }}
+    {{ current_rows(source('ops', 'vaccination')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('sign_id', also_indexed=['vaccination_id']) }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccination_sign'), 'sign_id') }}
+    {{ current_rows(source('ops', 'vaccination_sign')) }}
 
 ),
 

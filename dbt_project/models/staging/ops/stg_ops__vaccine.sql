@@ -1,7 +1,6 @@
-{{ current_state_config('vaccine_code') }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccine'), 'vaccine_code') }}
+    {{ current_rows(source('ops', 'vaccine')) }}
 
 ),
 

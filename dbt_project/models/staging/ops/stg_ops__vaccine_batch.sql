@@ -1,7 +1,6 @@
-{{ current_state_config('batch_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccine_batch'), 'batch_id') }}
+    {{ current_rows(source('ops', 'vaccine_batch')) }}
 
 ),
 

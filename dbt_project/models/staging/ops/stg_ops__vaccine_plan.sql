@@ -1,7 +1,6 @@
-{{ current_state_config('plan_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccine_plan'), 'plan_id') }}
+    {{ current_rows(source('ops', 'vaccine_plan')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('price_id') }}
 with source as (
 
-    {{ current_version(source('ops', 'vaccine_price'), 'price_id') }}
+    {{ current_rows(source('ops', 'vaccine_price')) }}
 
 ),
 

@@ -1,7 +1,6 @@
-{{ current_state_config('registration_id', also_indexed=[['visit_date', 'unit_id']]) }}
 with source as (
 
-    {{ current_version(source('ops', 'visit_registration'), 'registration_id') }}
+    {{ current_rows(source('ops', 'visit_registration')) }}
 
 ),
 
