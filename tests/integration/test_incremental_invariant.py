@@ -65,9 +65,9 @@ from psycopg import sql
 
 from tests.conftest import _fresh_database
 from vaxdw import checksums
+from vaxdw.contract import tables
 from vaxdw.db import PgParams, connect
 from vaxdw.dbt_runner import run_dbt
-from vaxdw.contract import tables
 from vaxdw.extract_load import current, load_all
 from vaxdw.pipeline import default_period, load_ids_of_run
 from vaxdw.quality import checkpoint
