@@ -101,7 +101,7 @@ DQ_STATE = (
 )
 # Statement columns whose values differ by construction: 异常数据明细's 发现时间 (dq.current_anomaly.detected_at).
 STATEMENT_IGNORED_HEADERS = ("发现时间",)
-CHAIN = ("int_recipients_corrected", "int_vaccinations_corrected", "int_doses_classified_by_schedule")
+CHAIN = ("int_recipients_corrected", "int_vaccinations_corrected", "int_vaccinations")
 VALID_ID = r"^[0-9]{17}[0-9X]$"
 
 
@@ -268,7 +268,7 @@ def _repair(warehouse: PgParams, day: int) -> None:
         service.undo(warehouse, user="质控员乙", rule_id="DOSE_NO_INCREASING")
     if day in (1, 2):
         _flag(warehouse, "DOSE_NO_INCREASING", "vaccination",
-              "select vaccination_id as row_key from intermediate.int_doses_classified_by_schedule "
+              "select vaccination_id as row_key from intermediate.int_vaccinations "
               f"where dose_no is distinct from recomputed_dose_no order by md5(vaccination_id::text || '{day}') "
               "limit 5")
         _flag(warehouse, "ID_SEX", "recipient",

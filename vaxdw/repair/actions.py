@@ -19,10 +19,10 @@ ACTIONS: dict[str, str] = {
         where r.recipient_id::text in {FLAGGED}
             and r.id_number ~ '^[0-9]{{17}}[0-9X]$'
     """,
-    # 剂次按同一疫苗大类内接种时间顺序重算 (int_doses_classified_by_schedule.recomputed_dose_no)
+    # 剂次按同一疫苗大类内接种时间顺序重算 (int_vaccinations.recomputed_dose_no)
     "dose_no_recomputed": f"""
         select 'vaccination', d.vaccination_id::text, 'dose_no', d.dose_no::text, d.recomputed_dose_no::text
-        from intermediate.int_doses_classified_by_schedule as d
+        from intermediate.int_vaccinations as d
         where d.vaccination_id::text in {FLAGGED}
             and d.recomputed_dose_no is distinct from d.dose_no
     """,

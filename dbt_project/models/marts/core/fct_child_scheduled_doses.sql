@@ -10,8 +10,8 @@
 -- category (numbered by date) with its validity (minimum age and interval) and timeliness; with the
 -- recipient's managing unit and register group (接种率监测 counts by them).
 -- Incremental by recipient, as the dose chain it reads (macro recipient_chain_config; the same changes as
--- int_doses_classified_by_schedule), and logged (chain_log.sql): rpt_coverage_monthly's cells follow it by
--- difference.
+-- int_vaccinations, whose classified doses it reads), and logged (chain_log.sql): rpt_coverage_monthly's
+-- cells follow it by difference.
 with recipients as (
 
     {{ changed_current_recipients() }}
@@ -30,37 +30,21 @@ schedule as (
 
 ),
 
-doses as (
-
-    select * from {{ ref('int_vaccinations_corrected') }}
-    where not is_deleted
-        and {{ is_changed_recipient('recipient_id') }}
-
-),
-
-classified as (
-
-    select * from {{ ref('int_doses_classified_by_schedule') }}
-    where {{ is_changed_recipient('recipient_id') }}
-
-),
-
 vaccinations as (
 
     select
-        classified.vaccination_id,
-        classified.recipient_id,
-        classified.vaccine_code,
-        classified.category_code,
-        classified.recomputed_dose_no,
-        classified.vaccination_date,
-        classified.is_valid_dose,
-        classified.schedule_class,
-        doses.unit_id,
-        greatest(classified._derived_load_id, doses._derived_load_id) as _derived_load_id
-    from classified
-    inner join doses
-        on classified.vaccination_id = doses.vaccination_id
+        vaccination_id,
+        recipient_id,
+        vaccine_code,
+        category_code,
+        recomputed_dose_no,
+        vaccination_date,
+        is_valid_dose,
+        schedule_class,
+        unit_id,
+        _derived_load_id
+    from {{ ref('int_vaccinations') }}
+    where {{ is_changed_recipient('recipient_id') }}
 
 ),
 

@@ -1,5 +1,5 @@
 -- One row per dose of fct_vaccinations with the facts the dose rules check (expectations/rules.yaml):
--- schedule (minimum age / interval from int_doses_classified_by_schedule, dose numbers increasing
+-- schedule (minimum age / interval from the classification of int_vaccinations, dose numbers increasing
 -- within a vaccine category, newborn doses not before birth), code tables, completeness and the
 -- vaccinator resolving to a staff record. The checkpoint validates the rows of the new loads.
 with doses as (
