@@ -26,7 +26,7 @@ from pathlib import Path
 from vaxdw import clock
 from vaxdw.contract import tables as contract_tables
 from vaxdw.db import PgParams, connect
-from vaxdw.extract_load.current import recompute_current_versions
+from vaxdw.extract_load.current import drop_current_indexes, recompute_current_versions
 from vaxdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -271,10 +271,7 @@ def _unmark_current_versions(target: PgParams) -> None:
     current keys waits until they are ranked again."""
     with connect(target) as conn:
         for table in _raw_contract_tables(conn):
-            for (index,) in conn.execute(
-                    "select indexname from pg_indexes where schemaname = 'raw' and tablename = %s "
-                    "and indexname like %s", (table.name, f"{table.name}\\_current\\_%")).fetchall():
-                conn.execute(f'drop index raw."{index}"')
+            drop_current_indexes(conn, table)
 
 
 def _mark_current_versions(target: PgParams) -> None:

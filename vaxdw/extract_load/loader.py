@@ -148,6 +148,8 @@ def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table
     # the first load's rows are all current (one row per key in the source); a later load's are marked
     # against the current versions of their keys once landed (vaxdw.extract_load.current)
     first = current.is_first_load(wh, table)
+    if first:  # indexed in one sort after the rows are in (a first load is the whole table)
+        current.drop_current_indexes(wh, table)
     good = sql.SQL(
         "copy (select t.*, {load_id}, {first} from ({rows}) as t where {problems} is null) to stdout"
     ).format(load_id=sql.Literal(load_id), first=sql.Literal(first), rows=rows_query, problems=problems)
@@ -163,7 +165,9 @@ def _copy_batch(source: psycopg.Connection, wh: psycopg.Connection, table: Table
             with source.cursor().copy(good) as src_copy, wh_cur.copy(target) as wh_copy:
                 stats = pipe_rows(src_copy, wh_copy)
             loaded = wh_cur.rowcount
-        if not first and loaded:
+        if first:
+            wh.execute(table.current_index_ddl())
+        elif loaded:
             current.mark_current_versions(wh, table, load_id)
         rejected = _rejected_rows(source, table, rows_query, problems)
     key_index = table.column_names.index(table.key)
