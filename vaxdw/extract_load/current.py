@@ -20,7 +20,6 @@ from psycopg import sql
 from vaxdw.contract import Table
 
 # The versions a load competes with: its own rows, and the current rows of the same keys.
-# The versions a load competes with: its own rows, and the current rows of the same keys.
 _LOAD_CANDIDATES = """
 with loaded as (
     select {key} as row_key, updated_at, _load_id, false as was_current
