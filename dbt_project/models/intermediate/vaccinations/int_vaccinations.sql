@@ -58,7 +58,6 @@ doses_with_recipient as (
         doses.vaccinated_at::date as vaccination_date,
         recipients.birth_at,
         recipients.birth_at::date as birth_date,
-        greatest(doses._derived_load_id, recipients._derived_load_id, vaccines._load_id) as _derived_load_id,
         case
             when recipients.birth_at::date >= '{{ var("schedule_2025_from_birth_date") }}'::date then '2025'
             else '2021'
@@ -143,25 +142,15 @@ classified_doses as (
 
     select
         vaccination_id,
-        recipient_id,
-        vaccine_code,
         category_code,
         is_vaccine_code_known,
-        dose_no,
         recomputed_dose_no,
         coalesce(dose_no <> recomputed_dose_no, true) as is_dose_no_mismatch,
         coalesce(dose_no, recomputed_dose_no) as effective_dose_no,
-        vaccinated_at,
         vaccination_date,
-        birth_at,
-        birth_date,
         age_days,
         age_months,
         schedule_version,
-        is_scheduled,
-        min_age_date,
-        previous_vaccinated_at,
-        interval_days,
         case when is_scheduled then is_min_age_valid end as is_min_age_valid,
         case when is_scheduled then is_min_interval_valid end as is_min_interval_valid,
         case when is_scheduled then is_min_age_valid and is_min_interval_valid end as is_valid_dose,
@@ -171,8 +160,7 @@ classified_doses as (
             when not is_min_age_valid then 'early'
             when is_before_completion_age then 'timely'
             else 'late'
-        end as schedule_class,
-        _derived_load_id
+        end as schedule_class
     from classified
 
 ),
