@@ -181,7 +181,7 @@
     {{ 'union all' if not loop.last }}
     {%- endfor %}
     {%- if sources %}
-    union all
+    {{ 'union all' if models }}
     select '_sources', greatest(
         {%- for source in sources %}
         (select max(_load_id) from {{ ref(source.model) }}){{ ',' if not loop.last }}

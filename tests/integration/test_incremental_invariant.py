@@ -48,8 +48,9 @@ must follow the corrections. ``once`` gets the same corrections (copied) before 
 The test can fail: a mutant loader that never marks the day's versions current, a mutant dose chain that forgets
 the previous child of a moved dose, a mutant ledger follower that ignores the ledger's change log, a mutant
 aggregate that adds a chain model's new rows but never subtracts the old ones, a mutant model re-derived by
-(vaccination date, unit) that forgets where a changed observation was, and a mutant check run that never
-drops an anomaly must each be caught.
+(vaccination date, unit) that forgets where a changed observation was, mutant counts kept by difference from a
+staging model that never subtract the versions the day superseded, and a mutant check run that never drops an
+anomaly must each be caught.
 """
 
 from __future__ import annotations
@@ -530,7 +531,7 @@ def test_a_loader_not_marking_current_versions_is_caught(world, tmp_path, monkey
     source, daily, once, target = world
     _day(source, 4)
     with monkeypatch.context() as patched:
-        patched.setattr(current, "mark_current_versions", lambda *args: (0, 0))
+        patched.setattr(current, "mark_current_versions", lambda *args: (0, 0, 0))
         load_all(source, daily, pipeline_run_id="day-4")
     load_all(source, once, pipeline_run_id="once-4")
     selected = ("--select", "int_vaccinations_corrected")
@@ -648,3 +649,23 @@ def test_a_follower_forgetting_where_a_record_was_is_caught(world, tmp_path):
     changed = checksums.differences(_sums(daily), _sums(once))
     assert {"intermediate.int_observation_visits", "marts.rpt_observation_detail"} <= set(changed)
     assert "staging.stg_ops__observation" not in changed
+
+
+def test_counts_forgetting_superseded_versions_are_caught(world, tmp_path):
+    """Mutant: the counts kept by difference from a staging model (int_stock_doses_given, 出库与接种核对's
+    doses) add the day's current versions but do not subtract the versions they superseded
+    (raw._superseded_load_id). One more day (a dose deleted, one moved to another child, one edited); the
+    counts must differ while the doses in staging stay equal."""
+    source, daily, once, target = world
+    project = _mutant_project(tmp_path, "counts_by_difference.sql",
+                              r"and _superseded_load_id > \(select superseded_above from follow\)", "and false")
+    selected = ("--select", "stg_ops__vaccination", "int_stock_doses_given")
+    _build(daily, tmp_path / "daily", "--full-refresh", *selected)
+    _day(source, 10)
+    load_all(source, daily, pipeline_run_id="day-10")
+    load_all(source, once, pipeline_run_id="once-10")
+    _build(daily, tmp_path / "mutant", *selected, project=project)
+    _build(once, target / "once", "--full-refresh", *selected)
+    changed = checksums.differences(_sums(daily), _sums(once))
+    assert "intermediate.int_stock_doses_given" in changed
+    assert "staging.stg_ops__vaccination" not in changed

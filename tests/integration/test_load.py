@@ -248,7 +248,7 @@ def test_each_load_marks_the_current_versions(source_and_warehouse):
     becomes current and its old one does not; the flags equal a ranking of every version; a raw table made
     before the flag gets it on the next load."""
     from vaxdw.extract_load.control import ensure_control
-    from vaxdw.extract_load.current import recompute_current_versions
+    from vaxdw.extract_load.current import mark_current_versions, recompute_current_versions
 
     source, warehouse = source_and_warehouse
     load_all(source, warehouse)
@@ -267,9 +267,31 @@ def test_each_load_marks_the_current_versions(source_and_warehouse):
     with connect(warehouse) as conn:
         (versions,) = conn.execute("select count(*) from raw.vaccination").fetchone()
         assert versions == len(second) + 3
-        assert all(recompute_current_versions(conn, tbl) == (0, 0) for tbl in tables())
-    with connect(warehouse) as conn:  # the layout before the flag
-        conn.execute("alter table raw.vaccination drop column _is_current")
+        assert all(recompute_current_versions(conn, tbl) == (0, 0, 0) for tbl in tables())
+        superseded = conn.execute(
+            "select vaccination_id, _load_id, _superseded_load_id from raw.vaccination "
+            "where _superseded_load_id is not null order by 1").fetchall()
+        # the first versions of 1, 2, 3, superseded by the second load: the versions current after the first
+        # load and no longer (_load_id <= w < _superseded_load_id) are exactly those
+        assert superseded == [(vid, first[vid][0], second[vid][0]) for vid in (1, 2, 3)]
+        # a version older than the current one, loaded later (a late delivery): never current
+        late = conn.execute("select max(_load_id) + 1 from raw.vaccination").fetchone()[0]
+        conn.execute("create temporary table late as select * from raw.vaccination "
+                     "where vaccination_id = 4 and _is_current")
+        conn.execute("update late set _load_id = %s, _is_current = false, "
+                     "updated_at = updated_at - interval '1 day'", (late,))
+        conn.execute("insert into raw.vaccination select * from late")
+        assert mark_current_versions(conn, table("vaccination"), late) == (0, 0, 0)
+        assert recompute_current_versions(conn, table("vaccination")) == (0, 0, 0)
+        conn.execute("delete from raw.vaccination where _load_id = %s", (late,))
+        # flags written wrongly (a restore's increments) are ranked again
+        conn.execute("update raw.vaccination set _superseded_load_id = null")
+        assert recompute_current_versions(conn, table("vaccination")) == (0, 0, 3)
+    with connect(warehouse) as conn:  # the layout before the flags
+        conn.execute("alter table raw.vaccination drop column _is_current, drop column _superseded_load_id")
     with connect(warehouse) as conn:
         ensure_control(conn)
     assert _current_versions(warehouse) == second
+    with connect(warehouse) as conn:
+        assert conn.execute("select count(*) from raw.vaccination where _superseded_load_id is not null"
+                            ).fetchone()[0] == 3

@@ -113,11 +113,13 @@ def table_fingerprint(conn, table: str, where: str = "") -> dict:
     """Row count and an order-independent checksum (sum of 64-bit prefixes of each row's md5), of the rows
     ``where`` selects (default all). Both are sums, so the fingerprints of disjoint row sets add up."""
     schema, name = table.split(".", 1)
-    # raw's _is_current is the loader's bookkeeping, set again on later loads and after a restore
-    # (vaxdw.extract_load.current): rows are fingerprinted without it, so an increment's sums add up
+    # raw's _is_current and _superseded_load_id are the loader's bookkeeping, set again on later loads and
+    # after a restore (vaxdw.extract_load.current): rows are fingerprinted without them, so an increment's
+    # sums add up
     columns = [row[0] for row in conn.execute(
         "select quote_ident(attname) from pg_attribute where attrelid = %s::regclass and attnum > 0 "
-        "and not attisdropped and attname <> '_is_current' order by attnum", (f'"{schema}"."{name}"',))]
+        "and not attisdropped and attname not in ('_is_current', '_superseded_load_id') order by attnum",
+        (f'"{schema}"."{name}"',))]
     row = f"row({', '.join(f't.{column}' for column in columns)})"
     count, checksum = conn.execute(
         f'select count(*), coalesce(sum((\'x\' || substr(md5({row}::text), 1, 16))::bit(64)::bigint), 0)::text '

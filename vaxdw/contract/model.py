@@ -62,7 +62,7 @@ class Table:
     def raw_ddl(self) -> str:
         lines = [f"    {col.name} {col.landing_type}" for col in self.columns]
         lines += ["    _load_id bigint not null", "    _loaded_at timestamptz not null default now()",
-                  "    _is_current boolean not null default false"]
+                  "    _is_current boolean not null default false", "    _superseded_load_id bigint"]
         return (
             f"create table if not exists {RAW_SCHEMA}.{self.name} (\n" + ",\n".join(lines) + "\n);\n"
             # raw is append-only in load order: a BRIN index finds a load's rows at a fraction of a btree's size
@@ -70,10 +70,14 @@ class Table:
         )
 
     def current_index_ddl(self) -> str:
-        """Indexes of the current versions (vaxdw.extract_load.current): the key, unique, and current_indexes."""
+        """Indexes of the current versions (vaxdw.extract_load.current): the key, unique, and current_indexes;
+        and of the superseded versions by the load that superseded them."""
         ddl = (f"create unique index if not exists {self.name}_current_key "
                f"on {RAW_SCHEMA}.{self.name} ({self.key}) where _is_current;\n")
         for columns in self.current_indexes:
             ddl += (f"create index if not exists {self.name}_current_{'_'.join(columns)} "
                     f"on {RAW_SCHEMA}.{self.name} ({', '.join(columns)}) where _is_current;\n")
+        # the versions superseded since a load (few: the day's edits), for the models that follow them
+        ddl += (f"create index if not exists {self.name}_current_superseded on {RAW_SCHEMA}.{self.name} "
+                f"(_superseded_load_id) where _superseded_load_id is not null;\n")
         return ddl

@@ -86,6 +86,10 @@ def ensure_raw_table(conn: psycopg.Connection, table: Table) -> None:
     if "_is_current" not in existing:  # all current at first, so only the superseded versions are written
         conn.execute(f"alter table raw.{table.name} add column _is_current boolean not null default true")
         conn.execute(f"alter table raw.{table.name} alter column _is_current set default false")
+    # and before the superseded versions kept the load that superseded them
+    if "_superseded_load_id" not in existing:
+        conn.execute(f"alter table raw.{table.name} add column _superseded_load_id bigint")
+    if not {"_is_current", "_superseded_load_id"} <= existing:
         current.recompute_current_versions(conn, table)
     conn.execute(table.current_index_ddl())
 

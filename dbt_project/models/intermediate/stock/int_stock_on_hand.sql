@@ -9,7 +9,8 @@
     pre_hook='{{ replace_stock_ledger_follower_pairs() }}',
 ) }}
 
--- 实时库存, the stored part: one row per unit and batch of the ledger with its totals over every movement.
+-- 实时库存, the stored part: one row per unit and batch of the ledger with its totals over every movement,
+-- and its clinic use (OUT_USE) for 出库与接种核对.
 -- rpt_stock_on_hand (a view) adds the names and the flags that follow the evaluation date, and recomputes
 -- from the ledger the rare pairs with movements after the evaluation date.
 -- Follows the ledger by (unit, batch) through its change log (macros/stock_ledger.sql).
@@ -30,6 +31,9 @@ final as (
         min(balance_after) as min_balance,
         min(doc_date) as first_movement_date,
         max(doc_date) as last_movement_date,
+        -- clinic use (出库与接种核对, rpt_stock_reconciliation); null without an OUT_USE line
+        sum(quantity) filter (where doc_type = 'OUT_USE') as use_quantity,
+        sum(dose_quantity) filter (where doc_type = 'OUT_USE') as use_dose_quantity,
         {{ stock_ledger_build() }} as _ledger_build
     from ledger
     group by unit_id, batch_id

@@ -81,7 +81,16 @@ numbered as (
         lag(doses_with_recipient.vaccinated_at) over (
             partition by doses_with_recipient.recipient_id, doses_with_recipient.category_code
             order by doses_with_recipient.vaccinated_at asc, doses_with_recipient.vaccination_id asc
-        ) as previous_vaccinated_at
+        ) as previous_vaccinated_at,
+        -- the entered dose number of the previous dose (chk_vaccinations: dose numbers increasing); doses
+        -- with an unknown vaccine code cannot be placed in a series: compared among themselves only
+        lag(doses_with_recipient.dose_no) over (
+            partition by
+                doses_with_recipient.recipient_id,
+                doses_with_recipient.category_code,
+                doses_with_recipient.is_vaccine_code_known
+            order by doses_with_recipient.vaccinated_at asc, doses_with_recipient.vaccination_id asc
+        ) as previous_dose_no
     from doses_with_recipient
 
 ),
@@ -145,6 +154,7 @@ classified_doses as (
         category_code,
         is_vaccine_code_known,
         recomputed_dose_no,
+        previous_dose_no,
         coalesce(dose_no <> recomputed_dose_no, true) as is_dose_no_mismatch,
         coalesce(dose_no, recomputed_dose_no) as effective_dose_no,
         vaccination_date,
@@ -177,6 +187,7 @@ final as (
         classified_doses.is_vaccine_code_known,
         doses.dose_no,
         classified_doses.recomputed_dose_no,
+        classified_doses.previous_dose_no,
         classified_doses.effective_dose_no,
         classified_doses.is_dose_no_mismatch,
         doses.vaccinated_at,

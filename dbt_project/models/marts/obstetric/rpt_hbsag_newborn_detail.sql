@@ -21,10 +21,32 @@ newborns as (
 
 ),
 
+-- The cohort's children (about one in twenty): only their doses are read, by int_vaccinations' index on
+-- recipient_id, not every dose of the province.
+cohort_members as (
+
+    select recipients.recipient_id
+    from recipients
+    left join newborns
+        on recipients.recipient_id = newborns.recipient_id and newborns.newborn_rank = 1
+    where recipients.birth_date <= {{ evaluation_date() }}
+        and coalesce(coalesce(newborns.mother_hbsag, recipients.mother_hbsag) in ('1', '3'), true)
+
+),
+
 doses as (
 
-    select * from {{ ref('fct_vaccinations') }}
+    select
+        recipient_id,
+        category_code,
+        vaccinated_at,
+        vaccination_date,
+        recomputed_dose_no,
+        is_valid_dose
+    from {{ ref('int_vaccinations') }}
     where vaccination_date <= {{ evaluation_date() }}
+        and category_code in ('02', '39')
+        and recipient_id in (select recipient_id from cohort_members)
 
 ),
 

@@ -1,28 +1,29 @@
 -- WHO data-quality review: outlying monthly dose counts per unit by the modified z-score
 -- (Iglewicz-Hoaglin: 0.6745 * (x - median) / MAD) over the unit's months. Key: unit_id:YYYY-MM.
-with doses as (
+-- Reads the doses per unit and month (int_unit_month_doses, kept by difference), not the doses.
+with unit_months as (
 
-    select * from {{ ref('fct_vaccinations') }}
+    select * from {{ ref('int_unit_month_doses') }}
 
 ),
 
 latest as (
 
-    select date_trunc('month', max(vaccination_date))::date as current_month
-    from doses
+    select max(month_start) as current_month
+    from unit_months
 
 ),
 
+-- the months before the latest month with a dose (which is still being entered)
 monthly as (
 
     select
-        unit_id,
-        date_trunc('month', vaccination_date)::date as period_month,
-        count(*) as doses
-    from doses
+        unit_months.unit_id,
+        unit_months.month_start as period_month,
+        unit_months.doses
+    from unit_months
     cross join latest
-    where doses.vaccination_date < latest.current_month
-    group by unit_id, date_trunc('month', vaccination_date)::date
+    where unit_months.month_start < latest.current_month
 
 ),
 

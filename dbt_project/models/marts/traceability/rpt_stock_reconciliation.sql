@@ -3,16 +3,25 @@
 -- 出库与接种核对: per unit and batch, OUT_USE in 人份 against the doses recorded with that batch
 -- (vaccine + manufacturer + batch number, not deleted). Vaccines given outside the child register
 -- (var unreconciled_category_codes: rabies, HFRS) are listed but not compared.
-with movements as (
+-- Built from two incremental tables, so it reads neither the ledger's lines nor the doses: the clinic use
+-- per unit and batch (int_stock_on_hand, which follows the ledger) and the doses per unit and batch number
+-- (int_stock_doses_given, counts kept by difference).
+with stored_use as (
 
-    select * from {{ ref('fct_stock_movements') }}
+    select * from {{ ref('int_stock_on_hand') }}
+    where use_quantity is not null
 
 ),
 
-doses as (
+batches as (
 
-    select * from {{ ref('stg_ops__vaccination') }}
-    where not is_deleted
+    select * from {{ ref('int_stock_batch_attributes') }}
+
+),
+
+given as (
+
+    select * from {{ ref('int_stock_doses_given') }}
 
 ),
 
@@ -31,34 +40,19 @@ units as (
 used as (
 
     select
-        unit_id,
-        vaccine_code,
-        manufacturer_code,
-        batch_no,
-        max(batch_id) as batch_id,
-        max(spec_id) as spec_id,
-        max(doses_per_unit) as doses_per_unit,
-        sum(quantity) as used_quantity,
-        sum(dose_quantity) as used_dose_quantity,
-        max(expiry_date) as expiry_date,
-        max(doc_date) as last_use_date
-    from movements
-    where doc_type = 'OUT_USE'
-    group by unit_id, vaccine_code, manufacturer_code, batch_no
-
-),
-
-given as (
-
-    select
-        unit_id,
-        vaccine_code,
-        manufacturer_code,
-        batch_no,
-        count(*) as doses_given
-    from doses
-    where manufacturer_code is not null and batch_no is not null
-    group by unit_id, vaccine_code, manufacturer_code, batch_no
+        stored_use.unit_id,
+        batches.vaccine_code,
+        batches.manufacturer_code,
+        batches.batch_no,
+        max(stored_use.batch_id) as batch_id,
+        max(batches.spec_id) as spec_id,
+        max(batches.doses_per_unit) as doses_per_unit,
+        sum(stored_use.use_quantity)::bigint as used_quantity,
+        sum(stored_use.use_dose_quantity)::bigint as used_dose_quantity
+    from stored_use
+    left join batches
+        on stored_use.batch_id = batches.batch_id
+    group by stored_use.unit_id, batches.vaccine_code, batches.manufacturer_code, batches.batch_no
 
 ),
 
