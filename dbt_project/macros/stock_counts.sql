@@ -98,23 +98,29 @@
     from is_everything
     where everything;
     analyze {{ stock_counts_work_table() }};
+    -- the units the work covers (every unit for everything), for the body's one semi-join per input: a
+    -- predicate with "or" would make every line of the ledger test it
+    create temporary table {{ stock_counts_work_table() }}_units on commit drop as
+    select unit_id from {{ stock_counts_work_table() }} where unit_id is not null
+    union
+    select unit_id from {{ ref('int_stock_ledger') }}
+    where exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
+    union
+    select unit_id from {{ ref('stg_ops__stock_count') }}
+    where exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null);
+    analyze {{ stock_counts_work_table() }}_units;
+    delete from {{ this }}
+    where exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null);
     delete from {{ this }} as rows
-    where
-        exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
-        or exists (
-            select 1 from {{ stock_counts_work_table() }} as work
-            where {{ in_stock_counts_work('rows', 'work') }}
-        );
+    using {{ stock_counts_work_table() }} as work
+    where {{ in_stock_counts_work('rows', 'work') }};
     {%- endif %}
 {% endmacro %}
 
-{#- In the body: a unit, or a (unit, batch) row, that the work covers (everything on a full build). -#}
+{#- In the body: a row of a unit that the work covers (everything on a full build). -#}
 {% macro in_stock_counts_units(rows) -%}
     {%- if is_incremental() -%}
-        (
-            exists (select 1 from {{ stock_counts_work_table() }} where unit_id is null)
-            or exists (select 1 from {{ stock_counts_work_table() }} as work where work.unit_id = {{ rows }}.unit_id)
-        )
+        {{ rows }}.unit_id in (select unit_id from {{ stock_counts_work_table() }}_units)
     {%- else -%}
         true
     {%- endif -%}

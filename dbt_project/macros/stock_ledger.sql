@@ -226,41 +226,31 @@
 
     )
 
-    select distinct unit_id, batch_id, (select is_everything from everything) as is_everything
+    -- the changed pairs, or every pair of the ledger (whose batch_id is never null: tested)
+    select distinct unit_id, batch_id, false as is_everything
     from log
-    where unit_id is not null
-    union all
-    select null, null, true
-    from everything
-    where is_everything;
+    where unit_id is not null and not (select is_everything from everything)
+    union
+    select unit_id, batch_id, true
+    from {{ ref('int_stock_ledger') }}
+    where (select is_everything from everything);
     analyze {{ stock_ledger_follower_pairs_table() }};
+    delete from {{ this }}
+    where exists (select 1 from {{ stock_ledger_follower_pairs_table() }} where is_everything);
     delete from {{ this }} as rows
-    where
-        exists (select 1 from {{ stock_ledger_follower_pairs_table() }} where is_everything)
-        or exists (
-            select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
-            where pairs.unit_id = rows.unit_id and pairs.batch_id = rows.batch_id
-        )
-        or exists (
-            select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
-            where pairs.unit_id = rows.unit_id and pairs.batch_id is null and rows.batch_id is null
-        );
+    using {{ stock_ledger_follower_pairs_table() }} as pairs
+    where pairs.unit_id = rows.unit_id and pairs.batch_id = rows.batch_id;
     {%- endif %}
 {% endmacro %}
 
-{#- In a follower's body: a ledger row (alias rows) of a pair to re-derive (every row on a full build). -#}
+{#- In a follower's body: a ledger row (alias rows) of a pair to re-derive (every row on a full build). One
+    semi-join, which reads the changed pairs' rows through the ledger's (unit_id, batch_id, doc_date) index
+    (a predicate with "or" would make every row of the ledger test it). -#}
 {% macro in_stock_ledger_follower_pairs(rows) -%}
     {%- if is_incremental() -%}
-        (
-            exists (select 1 from {{ stock_ledger_follower_pairs_table() }} where is_everything)
-            or exists (
-                select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
-                where pairs.unit_id = {{ rows }}.unit_id and pairs.batch_id = {{ rows }}.batch_id
-            )
-            or exists (
-                select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
-                where pairs.unit_id = {{ rows }}.unit_id and pairs.batch_id is null and {{ rows }}.batch_id is null
-            )
+        exists (
+            select 1 from {{ stock_ledger_follower_pairs_table() }} as pairs
+            where pairs.unit_id = {{ rows }}.unit_id and pairs.batch_id = {{ rows }}.batch_id
         )
     {%- else -%}
         true

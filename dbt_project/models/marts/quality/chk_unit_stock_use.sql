@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- WHO data-quality review: doses given vs vaccine used from stock (接种剂次与疫苗出库核对), per unit and
 -- batch (vaccine + manufacturer + batch number). Reads the traceability mart rpt_stock_reconciliation,
 -- which compares OUT_USE in 人份 (quantity × doses per unit) with the doses recorded with that batch and
@@ -9,54 +10,55 @@
 -- rule DOSES_VS_STOCK looks for; shortfall_sessions > 0 tells it from a batch-total shortfall).
 -- Key: unit_id:vaccine_code:manufacturer_code:batch_no (the anomaly report takes the unit from the first
 -- part).
+-- A view: the batch totals are rpt_stock_reconciliation's, the days' doses are stored counts
+-- (int_stock_session_doses) and the days' use is read from the ledger for those vaccines' batches only.
 with reconciliation as (
 
     select * from {{ ref('rpt_stock_reconciliation') }}
 
 ),
 
-movements as (
+session_pairs as (
 
-    select * from {{ ref('fct_stock_movements') }}
-
-),
-
-doses as (
-
-    select * from {{ ref('stg_ops__vaccination') }}
-    where not is_deleted
+    select
+        on_hand.unit_id,
+        on_hand.batch_id,
+        batches.vaccine_code,
+        batches.manufacturer_code,
+        batches.batch_no
+    from {{ ref('int_stock_on_hand') }} as on_hand
+    inner join {{ ref('int_stock_batch_attributes') }} as batches
+        on on_hand.batch_id = batches.batch_id
+    where on_hand.use_quantity is not null
+        and batches.vaccine_code in {{ sql_list(var('dq_session_discard_vaccine_codes')) }}
 
 ),
 
 session_use as (
 
     select
-        unit_id,
-        vaccine_code,
-        manufacturer_code,
-        batch_no,
-        doc_date as session_date,
-        sum(dose_quantity) as dose_quantity
-    from movements
-    where doc_type = 'OUT_USE' and vaccine_code in {{ sql_list(var('dq_session_discard_vaccine_codes')) }}
-    group by unit_id, vaccine_code, manufacturer_code, batch_no, doc_date
+        session_pairs.unit_id,
+        session_pairs.vaccine_code,
+        session_pairs.manufacturer_code,
+        session_pairs.batch_no,
+        ledger.doc_date as session_date,
+        sum(ledger.dose_quantity) as dose_quantity
+    from session_pairs
+    inner join {{ ref('int_stock_ledger') }} as ledger
+        on session_pairs.unit_id = ledger.unit_id and session_pairs.batch_id = ledger.batch_id
+    where ledger.doc_type = 'OUT_USE'
+    group by
+        session_pairs.unit_id,
+        session_pairs.vaccine_code,
+        session_pairs.manufacturer_code,
+        session_pairs.batch_no,
+        ledger.doc_date
 
 ),
 
 session_doses as (
 
-    select
-        unit_id,
-        vaccine_code,
-        manufacturer_code,
-        batch_no,
-        vaccinated_at::date as session_date,
-        count(*) as doses_given
-    from doses
-    where
-        manufacturer_code is not null and batch_no is not null
-        and vaccine_code in {{ sql_list(var('dq_session_discard_vaccine_codes')) }}
-    group by unit_id, vaccine_code, manufacturer_code, batch_no, vaccinated_at::date
+    select * from {{ ref('int_stock_session_doses') }}
 
 ),
 
