@@ -19,12 +19,14 @@
       equality, which the planner can hash or look up by index);
     - where: which rows count, a condition on the counted rows' columns (for a staging model, raw has the
       same names);
-    - count_column: the name of the count.
+    - count_column: the name of the count;
+    - log_changes: write what each build rewrote to intermediate.<model>_changes (chain_log.sql), for the
+      models that follow the counts by key.
 #}
 {% macro counts_by_difference_config(counted, keys, nullable_keys=[], where='true', count_column='row_count',
-                                     indexes=[]) %}
+                                     indexes=[], log_changes=false) %}
     {%- set arguments = "'" ~ counted ~ "', " ~ keys ~ ", " ~ nullable_keys ~ ", " ~ (where | tojson)
-        ~ ", '" ~ count_column ~ "'" %}
+        ~ ", '" ~ count_column ~ "', " ~ log_changes %}
     {%- if counted.startswith('stg_') %}
         {%- set state = "{{ record_chain_follower_state([], sources=[{'model': '" ~ counted ~ "'}]) }}" %}
     {%- else %}
@@ -36,7 +38,10 @@
         on_schema_change='fail',
         indexes=indexes,
         pre_hook='{{ count_changes(' ~ arguments ~ ') }}',
-        post_hook=[state, '{{ analyze_table() }}'],
+        post_hook=([
+            "{{ record_chain_changes(after=true, replaced=counted_key_changed("
+            ~ keys ~ ", " ~ nullable_keys ~ "), is_full=counted_everything()) }}"
+        ] if log_changes else []) + [state, '{{ analyze_table() }}'],
     ) }}
 {% endmacro %}
 
@@ -65,7 +70,20 @@
 
 {#- Pre-hook: the new count of every key the changes touch, in a temporary table, and those keys deleted
     (every key when everything is counted again). -#}
-{% macro count_changes(counted, keys, nullable_keys, where, count_column) %}
+{#- With log_changes: the predicate (on alias rows) of a key this build rewrote, and whether it rewrote
+    everything, for the change log (chain_log.sql: the keys' rows before, sign -1, and after, sign +1). -#}
+{% macro counted_key_changed(keys, nullable_keys) -%}
+    exists (
+        select 1 from {{ counts_by_difference_table() }} as counts
+        where {{ count_key_match(keys, nullable_keys, 'rows', 'counts') }}
+    )
+{%- endmacro %}
+
+{% macro counted_everything() -%}
+    (select is_everything from {{ chain_follower_table() }})
+{%- endmacro %}
+
+{% macro count_changes(counted, keys, nullable_keys, where, count_column, log_changes=false) %}
     {%- if is_incremental() %}
     {%- set from_staging = counted.startswith('stg_') %}
     {{ follow_chain_logs([] if from_staging else [ref(counted)]) }}
@@ -129,11 +147,18 @@
     left join {{ this }} as stored
         on not (select is_everything from follow)
         and {{ count_key_match(keys, nullable_keys, 'stored', 'changed') }};
+    analyze {{ counts_by_difference_table() }};
+    {%- if log_changes %}
+    {{ record_chain_changes(after=false, replaced=counted_key_changed(keys, nullable_keys),
+                            is_full=counted_everything()) }}
+    {%- endif %}
     delete from {{ this }}
     where (select is_everything from {{ chain_follower_table() }});
     delete from {{ this }} as stored
     using {{ counts_by_difference_table() }} as counts
     where {{ count_key_match(keys, nullable_keys, 'stored', 'counts') }};
+    {%- elif log_changes %}
+    {{ record_chain_changes(after=false) }}
     {%- endif %}
 {% endmacro %}
 

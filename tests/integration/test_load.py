@@ -222,7 +222,7 @@ def test_raw_load_index_is_brin_and_old_btrees_are_replaced(source_and_warehouse
                 "and t.relname = 'vaccination'").fetchall())
 
     expected = {"vaccination_load_brin": "brin", "vaccination_current_key": "btree",
-                "vaccination_current_recipient_id": "btree"}
+                "vaccination_current_recipient_id": "btree", "vaccination_current_superseded": "btree"}
     assert methods() == expected
     with connect(warehouse) as conn:
         conn.execute("drop index raw.vaccination_load_brin")

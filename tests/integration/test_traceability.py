@@ -169,18 +169,18 @@ def test_rabies_account_sees_no_equipment_and_no_unscoped_marts(built):
 def test_check_fails_when_a_policy_is_dropped_or_rls_disabled(built):
     _, warehouse = built
     with psycopg.connect(warehouse.url, autocommit=True) as conn:
-        conn.execute("drop policy access_scope on marts.rpt_stock_reconciliation")
+        conn.execute("drop policy access_scope on marts.rpt_stock_anomalies")
     try:
         with pytest.raises(AssertionError):
-            assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+            assert_rabies_only(warehouse, "rpt_stock_anomalies")
         with psycopg.connect(warehouse.url, autocommit=True) as conn:
-            conn.execute("alter table marts.rpt_stock_reconciliation disable row level security")
+            conn.execute("alter table marts.rpt_stock_anomalies disable row level security")
         with pytest.raises(AssertionError):
-            assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+            assert_rabies_only(warehouse, "rpt_stock_anomalies")
     finally:
         run_dbt(warehouse, ["run-operation", "access_scoped_operation", "--args",
-                            "{relation: marts.rpt_stock_reconciliation}"])
-    assert_rabies_only(warehouse, "rpt_stock_reconciliation")
+                            "{relation: marts.rpt_stock_anomalies}"])
+    assert_rabies_only(warehouse, "rpt_stock_anomalies")
 
 
 def _scoped_views(warehouse) -> list[str]:
