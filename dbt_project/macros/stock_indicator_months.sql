@@ -8,8 +8,11 @@
     (unit, vaccine), the months from the earliest one a change touches:
     - the ledger's change log (macros/stock_ledger.sql): a changed (unit, batch) from its cutoff's month,
       for the vaccine of the batch;
-    - T: T's month for every pair; when T moved on to a later month, from the month of the previous T (that
-      month is complete now);
+    - T: when T moved on to a later month, every pair from the month of the previous T (that month is
+      complete now); when T moved within its month, T's month of the pairs with lines after the earlier of
+      the two dates or holding a batch expired at one date and not at the other, or expiring soon at one and
+      not at the other, while the other rows of T's month are updated in place (end date T, and the days T
+      moved added to the stockout days of a pair out of stock: nothing else of theirs depends on T);
     - a batch whose vaccine or expiry date changed (compared with the batches the last build used, kept in
       int_stock_indicator_months__batches): its pairs, old and new vaccine, from the first month kept;
     - everything when the ledger was built whole since, the log no longer holds the builds this model
@@ -92,6 +95,17 @@
 
     ),
 
+    -- how T moved since the last build (null without one: everything is re-derived then)
+    t_move as (
+
+        select
+            date_trunc('month', (select evaluated from state))
+            <> date_trunc('month', {{ evaluation_date() }}) as moved_month,
+            least((select evaluated from state), {{ evaluation_date() }}) as earlier,
+            greatest((select evaluated from state), {{ evaluation_date() }}) as later
+
+    ),
+
     changed_batches as (
 
         (select * from batches except select * from {{ stock_indicator_batches_table() }})
@@ -121,15 +135,50 @@
         left join batches
             on log.batch_id = batches.batch_id
         where log.unit_id is not null
+        -- T moved on to a later month: every pair from the previous T's month (that month is complete now)
         union all
         select
             unit_id,
             vaccine_key,
-            least(
-                date_trunc('month', coalesce((select evaluated from state), {{ evaluation_date() }})),
-                date_trunc('month', {{ evaluation_date() }})
-            )::date
+            date_trunc('month', (select evaluated from state))::date
         from pairs
+        where (select moved_month from t_move)
+        -- T moved within its month (or stayed): T's month of the pairs where it changes otherwise than by its
+        -- end date and its stockout days (the other rows of T's month are updated in place below): the pairs
+        -- with lines after the earlier date, and those holding a batch that is expired at one date and not at
+        -- the other, or expiring soon at one date and not at the other
+        union all
+        select
+            ledger.unit_id,
+            coalesce(batches.vaccine_key, ''),
+            date_trunc('month', {{ evaluation_date() }})::date
+        from {{ ref('int_stock_ledger') }} as ledger
+        left join batches
+            on ledger.batch_id = batches.batch_id
+        where not (select moved_month from t_move)
+            and ledger.doc_date > (select earlier from t_move)
+        union all
+        select
+            on_hand.unit_id,
+            batches.vaccine_key,
+            date_trunc('month', {{ evaluation_date() }})::date
+        from {{ ref('int_stock_on_hand') }} as on_hand
+        inner join batches
+            on on_hand.batch_id = batches.batch_id
+        where not (select moved_month from t_move)
+            and on_hand.stock_dose_quantity > 0
+            and (
+                -- expired at one date, not at the other
+                (
+                    batches.expiry_date >= (select earlier from t_move)
+                    and batches.expiry_date < (select later from t_move)
+                )
+                -- within the expiring-soon days after one date, beyond them after the other
+                or (
+                    batches.expiry_date > (select earlier from t_move) + {{ var('expiring_soon_days') }}
+                    and batches.expiry_date <= (select later from t_move) + {{ var('expiring_soon_days') }}
+                )
+            )
         union all
         select
             on_hand.unit_id,
@@ -170,6 +219,18 @@
         rows.unit_id = work.unit_id
         and coalesce(rows.vaccine_code, '') = work.vaccine_key
         and rows.month_start >= work.from_month;
+    -- the rest of T's month, with no line after the earlier date and no held batch crossing an expiry limit: the
+    -- month ends at T, and a pair out of stock at the last T stayed so for the days T moved (its balance did
+    -- not change); flows, window sums, closing and expiry sums are those of the last T
+    update {{ this }} as rows
+    set
+        month_end = {{ evaluation_date() }},
+        stockout_days_any = rows.stockout_days_any + case
+            when rows.closing_doses <= 0 then {{ evaluation_date() }} - rows._evaluation_date else 0
+        end,
+        _evaluation_date = {{ evaluation_date() }}
+    where rows.month_start = date_trunc('month', {{ evaluation_date() }})::date
+        and rows._evaluation_date <> {{ evaluation_date() }};
     {%- endif %}
     delete from {{ stock_indicator_batches_table() }};
     insert into {{ stock_indicator_batches_table() }}

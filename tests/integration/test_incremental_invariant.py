@@ -459,11 +459,12 @@ T_FOLLOWERS = ("int_stock_on_hand+", "int_stock_count_months+", "int_coverage_mo
 
 def test_the_evaluation_date_moving_on_and_back(world, tmp_path):
     """T moves on by two months (the month that held T is complete now, the first months kept drop out),
-    then back to the frozen date (an earlier month: the models rebuild whole): after each move the
-    incremental build of the models that follow T equals a full build at the same T."""
+    on and back within that month (T's month is partly updated in place), then back to the frozen date (an
+    earlier month: the models rebuild whole): after each move the incremental build of the models that
+    follow T equals a full build at the same T."""
     _, daily, once, target = world
-    later = {"evaluation_date": "2027-01-05"}
-    for vars in (later, None):
+    moves = [{"evaluation_date": day} for day in ("2027-01-05", "2027-01-27", "2027-01-13")]
+    for vars in (*moves, None):
         run_dbt(daily, ["build", "--exclude-resource-type", "test", "--select", *T_FOLLOWERS],
                 target_path=tmp_path / "daily", vars=vars)
         run_dbt(once, ["build", "--exclude-resource-type", "test", "--full-refresh", "--select", *T_FOLLOWERS],

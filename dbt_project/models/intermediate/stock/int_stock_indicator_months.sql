@@ -92,10 +92,12 @@ movements as (
 
     select
         recent.*,
-        case when recent.doc_type = 'OUT_SCRAP' then docs.reason end as reason
+        -- a scrap's reason, looked up by document (a join would read every document of the province)
+        case
+            when recent.doc_type = 'OUT_SCRAP'
+                then (select docs.reason from {{ ref('stg_ops__stock_doc') }} as docs where docs.doc_id = recent.doc_id)
+        end as reason
     from recent
-    left join {{ ref('stg_ops__stock_doc') }} as docs
-        on recent.doc_type = 'OUT_SCRAP' and recent.doc_id = docs.doc_id
     where recent.doc_date <= {{ evaluation_date() }}
 
 ),
