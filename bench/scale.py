@@ -8,7 +8,8 @@ For each size, on fresh databases of the embedded PostgreSQL (``bench_scale_src`
 
 1. generate the province;
 2. the first run: load everything, full dbt build (``--full-refresh``), quality checks, statements;
-3. ``simulate-days`` one day (``--days``), then the daily run: load, incremental build, checks, statements.
+3. ``simulate-days`` one day (``--days``), then the daily run: load, incremental build, checks, statements;
+4. the incremental build once more with nothing new loaded (``idle_build``: what every daily build costs).
 
 Every step runs as a child process (``python -m bench.scale_step``): its wall time and peak RSS are recorded.
 After each run: the size of every warehouse schema and of the source database. Results go to
@@ -88,6 +89,17 @@ def _sizes(source, warehouse) -> dict:
             "warehouse_without_exchange_over_source": round(without_outbox / source_bytes, 2)}
 
 
+def _dbt_profile(slowest: int = 12) -> dict:
+    """Where the last dbt build spent its time (dbt's run_results.json): model and test time summed over the
+    threads, and the slowest nodes."""
+    results = json.loads((PROJECT_ROOT / "dbt_project" / "target" / "run_results.json").read_text())["results"]
+    def total(kind: str) -> float:
+        return round(sum(r["execution_time"] for r in results if r["unique_id"].startswith(kind)), 1)
+    nodes = sorted(results, key=lambda r: -r["execution_time"])[:slowest]
+    return {"model_seconds": total("model."), "test_seconds": total("test."),
+            "slowest": {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 1) for r in nodes}}
+
+
 def _run(env: dict[str, str], run_id: str, full_refresh: bool) -> dict:
     steps = {}
     for step in STEPS:
@@ -95,6 +107,8 @@ def _run(env: dict[str, str], run_id: str, full_refresh: bool) -> dict:
         if step == "transform" and full_refresh:
             argv.append("--full-refresh")
         steps[step] = _timed(argv, env, f"{run_id} {step}")
+        if step == "transform":
+            steps[step]["dbt"] = _dbt_profile()
     steps["total_seconds"] = round(sum(s["seconds"] for s in steps.values() if isinstance(s, dict)), 1)
     return steps
 
@@ -113,6 +127,11 @@ def bench_size(admin, name: str, children: int, days: int, seed: int) -> dict:
     result["simulate_days"] = _timed([*vaxdw, "simulate-days", str(days)], env, f"simulate-days {days}")
     result["day_run"] = _run(env, "day", full_refresh=False)
     result["after_day_run"] = _sizes(source, warehouse)
+    # the same build again with nothing loaded: what a daily build costs whatever the day brought (dbt's
+    # per-model work, the data tests, the models that follow the evaluation date)
+    result["idle_build"] = _timed([sys.executable, "-m", "bench.scale_step", "transform", "idle"], env,
+                                  "idle transform")
+    result["idle_build"]["dbt"] = _dbt_profile()
     full = result["first_run"]["transform"]["seconds"]
     day = result["day_run"]["total_seconds"]
     result["day_over_full_build"] = round(day / full, 3)
@@ -131,6 +150,7 @@ def exponents(results: list[dict]) -> dict:
         pairs = {
             "full_build": (small["first_run"]["transform"]["seconds"], large["first_run"]["transform"]["seconds"]),
             "day_run": (small["day_run"]["total_seconds"], large["day_run"]["total_seconds"]),
+            "day_build": (small["day_run"]["transform"]["seconds"], large["day_run"]["transform"]["seconds"]),
             "generate": (small["generate"]["seconds"], large["generate"]["seconds"]),
             "first_load": (small["first_run"]["extract_load"]["seconds"],
                            large["first_run"]["extract_load"]["seconds"]),
