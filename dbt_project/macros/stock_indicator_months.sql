@@ -69,23 +69,17 @@
 
     log as (
 
-        select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
-        where ledger_build > (select ledger_build from state)
+        {{ stock_ledger_log_above('(select ledger_build from state)') }}
 
     ),
 
     is_everything as (
 
         select
-            coalesce(bool_or(log.is_full), false)
-            or (select ledger_build from state) + 1 < coalesce(
-                (select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0
-            )
-            or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }})
+            {{ stock_ledger_rebuilt_or_missed('log', '(select ledger_build from state)') }}
             or (select evaluated from state) is null
             or date_trunc('month', (select evaluated from state)) > date_trunc('month', {{ evaluation_date() }})
             as everything
-        from log
 
     ),
 

@@ -188,6 +188,23 @@
 {% endmacro %}
 
 
+{#- What a model that follows the ledger's change log has not read: the log above the highest ledger build it
+    holds (read_up_to, an SQL expression), as a CTE body; and whether it must re-derive everything: the ledger
+    was built whole since (in the CTE log), the log no longer holds the builds it missed, or holds none. -#}
+{% macro stock_ledger_log_above(read_up_to) -%}
+    select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
+    where ledger_build > {{ read_up_to }}
+{%- endmacro %}
+
+{% macro stock_ledger_rebuilt_or_missed(log, read_up_to) -%}
+    (
+        coalesce((select bool_or(is_full) from {{ log }}), false)
+        or {{ read_up_to }} + 1 < coalesce((select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0)
+        or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }})
+    )
+{%- endmacro %}
+
+
 {#- A model that follows the ledger by (unit, batch) (int_stock_on_hand): incremental, strategy append, each
     row stamped with the ledger build it was derived from (column _ledger_build, stock_ledger_build()), and
     this pre-hook. On an incremental build it reads the log above the highest _ledger_build the model holds:
@@ -209,20 +226,13 @@
 
     log as (
 
-        select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
-        where ledger_build > (select ledger_build from watermark)
+        {{ stock_ledger_log_above('(select ledger_build from watermark)') }}
 
     ),
 
     everything as (
 
-        select
-            coalesce(bool_or(is_full), false)
-            or (select ledger_build from watermark) + 1 < coalesce(
-                (select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0
-            )
-            or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }}) as is_everything
-        from log
+        select {{ stock_ledger_rebuilt_or_missed('log', '(select ledger_build from watermark)') }} as is_everything
 
     )
 

@@ -59,8 +59,7 @@
 
     log as (
 
-        select * from {{ stock_ledger_log(ref('int_stock_ledger')) }}
-        where ledger_build > (select ledger_build from state)
+        {{ stock_ledger_log_above('(select ledger_build from state)') }}
 
     ),
 
@@ -80,11 +79,7 @@
 
         select
             (select is_everything from {{ chain_follower_table() }})
-            or coalesce((select bool_or(is_full) from log), false)
-            or (select ledger_build from state) + 1 < coalesce(
-                (select min(ledger_build) from {{ stock_ledger_log(ref('int_stock_ledger')) }}), 0
-            )
-            or not exists (select 1 from {{ stock_ledger_log(ref('int_stock_ledger')) }})
+            or {{ stock_ledger_rebuilt_or_missed('log', '(select ledger_build from state)') }}
             or exists (select * from {{ stock_reconciliation_used_table('batches') }} except select * from batches)
             or exists (
                 (select * from specs except select * from {{ stock_reconciliation_used_table('specs') }})

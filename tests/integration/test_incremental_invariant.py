@@ -118,6 +118,21 @@ def _mutant_project(tmp_path: Path, macro_file: str, pattern: str, replacement: 
     return project
 
 
+def _mutant_day(world, tmp_path: Path, day: int, project: Path, selected: tuple[str, ...],
+                rebuild_first: bool = False) -> set[str]:
+    """One more day built by a mutant project in ``daily`` (its selected models rebuilt whole first, when the
+    mutants before left them behind) and in full in ``once``: the relations that differ."""
+    source, daily, once, target = world
+    if rebuild_first:
+        _build(daily, tmp_path / "daily", "--full-refresh", *selected)
+    _day(source, day)
+    load_all(source, daily, pipeline_run_id=f"day-{day}")
+    load_all(source, once, pipeline_run_id=f"once-{day}")
+    _build(daily, tmp_path / "mutant", *selected, project=project)
+    _build(once, target / "once", "--full-refresh", *selected)
+    return set(checksums.differences(_sums(daily), _sums(once)))
+
+
 def _nasty_day(source: PgParams, day: int) -> None:
     """Edits that a naive incremental model gets wrong, stamped after everything already in the source."""
     with connect(source) as conn:
@@ -575,15 +590,9 @@ def test_a_dose_chain_forgetting_the_previous_child_is_caught(world, tmp_path):
 def test_a_ledger_follower_ignoring_the_change_log_is_caught(world, tmp_path):
     """Mutant: a model that follows the stock ledger (int_stock_on_hand) reads no changed pair from the
     ledger's change log. One more day; the follower must differ while the ledger stays equal."""
-    source, daily, once, target = world
     project = _mutant_project(tmp_path, "stock_ledger.sql", r"where unit_id is not null", "where false")
-    _day(source, 6)
-    load_all(source, daily, pipeline_run_id="day-6")
-    load_all(source, once, pipeline_run_id="once-6")
     selected = ("--select", "stg_ops__stock_doc", "stg_ops__stock_line", "int_stock_ledger", "int_stock_on_hand")
-    _build(daily, tmp_path / "mutant", *selected, project=project)
-    _build(once, target / "once", "--full-refresh", *selected)
-    changed = checksums.differences(_sums(daily), _sums(once))
+    changed = _mutant_day(world, tmp_path, 6, project, selected)
     assert "intermediate.int_stock_on_hand" in changed
     assert not {name for name in changed if name.startswith("staging.stg_ops__stock")}
     assert "intermediate.int_stock_ledger" not in changed
@@ -614,17 +623,10 @@ def test_an_aggregate_forgetting_the_replaced_rows_is_caught(world, tmp_path):
     difference) add the rows each build inserted but do not subtract the rows it deleted. ``daily``'s
     chain is first rebuilt whole (the mutants above left it behind), then one more day; the cells and the
     view over them must differ while fct_child_scheduled_doses stays equal."""
-    source, daily, once, target = world
     project = _mutant_project(tmp_path, "chain_log.sql", r"where changes\.sign <> 0", "where changes.sign > 0")
     selected = ("--select", "stg_ops__recipient", "stg_ops__vaccination", *CHAIN, "fct_child_scheduled_doses",
                 "int_coverage_monthly_cells", "rpt_coverage_monthly")
-    _build(daily, tmp_path / "daily", "--full-refresh", *selected)
-    _day(source, 8)
-    load_all(source, daily, pipeline_run_id="day-8")
-    load_all(source, once, pipeline_run_id="once-8")
-    _build(daily, tmp_path / "mutant", *selected, project=project)
-    _build(once, target / "once", "--full-refresh", *selected)
-    changed = checksums.differences(_sums(daily), _sums(once))
+    changed = _mutant_day(world, tmp_path, 8, project, selected, rebuild_first=True)
     assert {"intermediate.int_coverage_monthly_cells", "marts.rpt_coverage_monthly"} <= set(changed)
     assert "marts.fct_child_scheduled_doses" not in changed
 
@@ -634,20 +636,13 @@ def test_a_follower_forgetting_where_a_record_was_is_caught(world, tmp_path):
     not the place where they held it. ``daily``'s observation details are first rebuilt whole, then one more
     day (the only observation of an older visit moved to the day before); the details must differ while the
     observations in staging stay equal."""
-    source, daily, once, target = world
     project = _mutant_project(
         tmp_path, "dose_day_follower.sql",
         r"union all\s+select held\.vaccination_date, held\.unit_id\s+from \{\{ this \}\} as held\s+"
         r"where held\.\{\{ source\.key \}\} in \(select \{\{ source\.key \}\} from source_\{\{ loop\.index \}\}\)",
         "")
     selected = ("--select", "stg_ops__observation", "int_observation_visits", "rpt_observation_detail")
-    _build(daily, tmp_path / "daily", "--full-refresh", *selected)
-    _day(source, 9)
-    load_all(source, daily, pipeline_run_id="day-9")
-    load_all(source, once, pipeline_run_id="once-9")
-    _build(daily, tmp_path / "mutant", *selected, project=project)
-    _build(once, target / "once", "--full-refresh", *selected)
-    changed = checksums.differences(_sums(daily), _sums(once))
+    changed = _mutant_day(world, tmp_path, 9, project, selected, rebuild_first=True)
     assert {"intermediate.int_observation_visits", "marts.rpt_observation_detail"} <= set(changed)
     assert "staging.stg_ops__observation" not in changed
 
@@ -657,16 +652,9 @@ def test_counts_forgetting_superseded_versions_are_caught(world, tmp_path):
     doses) add the day's current versions but do not subtract the versions they superseded
     (raw._superseded_load_id). One more day (a dose deleted, one moved to another child, one edited); the
     counts must differ while the doses in staging stay equal."""
-    source, daily, once, target = world
     project = _mutant_project(tmp_path, "counts_by_difference.sql",
                               r"and _superseded_load_id > \(select superseded_above from follow\)", "and false")
     selected = ("--select", "stg_ops__vaccination", "int_stock_doses_given")
-    _build(daily, tmp_path / "daily", "--full-refresh", *selected)
-    _day(source, 10)
-    load_all(source, daily, pipeline_run_id="day-10")
-    load_all(source, once, pipeline_run_id="once-10")
-    _build(daily, tmp_path / "mutant", *selected, project=project)
-    _build(once, target / "once", "--full-refresh", *selected)
-    changed = checksums.differences(_sums(daily), _sums(once))
+    changed = _mutant_day(world, tmp_path, 10, project, selected, rebuild_first=True)
     assert "intermediate.int_stock_doses_given" in changed
     assert "staging.stg_ops__vaccination" not in changed
