@@ -76,11 +76,11 @@ recent as (
         ledger.doc_type,
         ledger.dose_quantity,
         ledger.signed_dose_quantity
-    from pair_batches
+    from pair_batches  -- batch_id is never null in the ledger (tested), so equality: the ledger's index serves it
     inner join {{ ref('int_stock_ledger') }} as ledger
         on
             pair_batches.unit_id = ledger.unit_id
-            and coalesce(pair_batches.batch_id, '') = coalesce(ledger.batch_id, '')
+            and pair_batches.batch_id = ledger.batch_id
             and pair_batches.flows_from <= ledger.doc_date
     where
         ledger.doc_date >= (select min(flows_from) from work)
@@ -129,7 +129,7 @@ batch_openings as (
     left join recent_totals as later
         on
             pair_batches.unit_id = later.unit_id
-            and coalesce(pair_batches.batch_id, '') = coalesce(later.batch_id, '')
+            and pair_batches.batch_id = later.batch_id
     where pair_batches.first_movement_date < pair_batches.flows_from
 
 ),
