@@ -21,10 +21,12 @@
       same names);
     - count_column: the name of the count;
     - log_changes: write what each build rewrote to intermediate.<model>_changes (chain_log.sql), for the
-      models that follow the counts by key.
+      models that follow the counts by key;
+    - unique_key_columns: the key's columns in the order of its unique index (macros/unique_key_index.sql;
+      default the key's order), so that the index also serves lookups by its leading columns.
 #}
 {% macro counts_by_difference_config(counted, keys, nullable_keys=[], where='true', count_column='row_count',
-                                     indexes=[], log_changes=false) %}
+                                     indexes=[], log_changes=false, unique_key_columns=none) %}
     {%- set arguments = "'" ~ counted ~ "', " ~ keys ~ ", " ~ nullable_keys ~ ", " ~ (where | tojson)
         ~ ", '" ~ count_column ~ "', " ~ log_changes %}
     {%- if counted.startswith('stg_') %}
@@ -41,7 +43,9 @@
         post_hook=([
             "{{ record_chain_changes(after=true, replaced=counted_key_changed("
             ~ keys ~ ", " ~ nullable_keys ~ "), is_full=counted_everything()) }}"
-        ] if log_changes else []) + [state, '{{ analyze_table() }}'],
+        ] if log_changes else []) + [
+            state, '{{ unique_key_index(' ~ (unique_key_columns or (keys | list)) ~ ') }}', '{{ analyze_table() }}'
+        ],
     ) }}
 {% endmacro %}
 
@@ -61,9 +65,18 @@
     {%- for name in keys %}{{ loop.index }}{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
+{#- A nullable key column is matched with "is not distinct from", which no hash join or index can serve, and
+    also by an equality of its text with '' for null, which a hash join can: the key is found by hash even when
+    the nullable column is the only one that tells keys apart (a unit's months). -#}
 {% macro count_key_match(keys, nullable_keys, a, b) -%}
     {%- for name in keys %}
-    {{ 'and ' if not loop.first }}{{ a }}.{{ name }} {{ 'is not distinct from' if name in nullable_keys else '=' }} {{ b }}.{{ name }}
+    {{ 'and ' if not loop.first }}
+    {%- if name in nullable_keys -%}
+    coalesce({{ a }}.{{ name }}::text, '') = coalesce({{ b }}.{{ name }}::text, '')
+    and {{ a }}.{{ name }} is not distinct from {{ b }}.{{ name }}
+    {%- else -%}
+    {{ a }}.{{ name }} = {{ b }}.{{ name }}
+    {%- endif %}
     {%- endfor %}
 {%- endmacro %}
 

@@ -1,7 +1,6 @@
 {%- set keys = {'unit_id': 'unit_id', 'month_start': "date_trunc('month', vaccination_date)::date"} %}
 {{ counts_by_difference_config(
     'int_vaccinations', keys, nullable_keys=['unit_id'], count_column='doses',
-    indexes=[{'columns': ['unit_id', 'month_start']}],
 ) }}
 
 -- Doses per unit and vaccination month (every dose of fct_vaccinations), kept by difference from the

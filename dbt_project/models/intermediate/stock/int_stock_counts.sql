@@ -2,11 +2,9 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    indexes=[
-        {'columns': ['unit_id', 'count_date']},
-        {'columns': ['count_id']},
-    ],
+    indexes=[{'columns': ['count_id']}],
     pre_hook='{{ replace_stock_counts() }}',
+    post_hook="{{ unique_key_index(['unit_id', 'count_date', 'batch_id']) }}",
 ) }}
 
 -- 盘点实盘数 vs 账面结存, the stored part: one row per unit, batch and count date of the unit. The book

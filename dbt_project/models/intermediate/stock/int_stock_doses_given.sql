@@ -5,7 +5,7 @@
 {%- set counted = 'not is_deleted and manufacturer_code is not null and batch_no is not null' %}
 {{ counts_by_difference_config(
     'stg_ops__vaccination', keys, nullable_keys=['unit_id'], where=counted, count_column='doses_given',
-    indexes=[{'columns': ['batch_no', 'manufacturer_code', 'vaccine_code']}], log_changes=true,
+    unique_key_columns=['batch_no', 'manufacturer_code', 'vaccine_code', 'unit_id'], log_changes=true,
 ) }}
 -- depends_on: {{ source('ops', 'vaccination') }}
 

@@ -2,11 +2,9 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    indexes=[
-        {'columns': ['unit_id', 'batch_id']},
-        {'columns': ['last_movement_date']},
-    ],
+    indexes=[{'columns': ['last_movement_date']}],
     pre_hook='{{ replace_stock_ledger_follower_pairs() }}',
+    post_hook="{{ unique_key_index(['unit_id', 'batch_id']) }}",
 ) }}
 
 -- 实时库存, the stored part: one row per unit and batch of the ledger with its totals over every movement,

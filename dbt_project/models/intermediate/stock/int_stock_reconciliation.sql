@@ -2,10 +2,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    indexes=[{'columns': ['unit_id', 'batch_no']}],
     pre_hook='{{ replace_stock_reconciliation_keys() }}',
     post_hook=[
         "{{ record_chain_follower_state([ref('int_stock_doses_given')]) }}",
+        "{{ unique_key_index(['unit_id', 'batch_no', 'vaccine_code', 'manufacturer_code']) }}",
         '{{ analyze_table() }}',
     ],
 ) }}

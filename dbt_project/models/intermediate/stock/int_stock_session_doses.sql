@@ -6,7 +6,7 @@
     ~ sql_list(var('dq_session_discard_vaccine_codes')) %}
 {{ counts_by_difference_config(
     'stg_ops__vaccination', keys, nullable_keys=['unit_id'], where=counted, count_column='doses_given',
-    indexes=[{'columns': ['batch_no', 'manufacturer_code', 'vaccine_code']}],
+    unique_key_columns=['batch_no', 'manufacturer_code', 'vaccine_code', 'unit_id', 'session_date'],
 ) }}
 -- depends_on: {{ source('ops', 'vaccination') }}
 
