@@ -163,7 +163,9 @@
 
 
 {#- A follower's post-hook: the state it has reached (each followed model's newest build; the sources'
-    highest load id). A full build starts a new state table. -#}
+    highest load id). A full build starts a new state table. The sources' load id is read above the one
+    recorded before (raw's BRIN index on _load_id), never by a scan of the sources' current rows; it only
+    grows, as the loads do. -#}
 {% macro record_chain_follower_state(models, evaluation_month='null::date', sources=[]) %}
     {%- if not is_incremental() %}
     drop table if exists {{ chain_follower_state() }};
@@ -173,7 +175,20 @@
         chain_build bigint,
         evaluation_month date
     );
-    delete from {{ chain_follower_state() }};
+    with previous as (
+
+        delete from {{ chain_follower_state() }}
+        returning followed, chain_build
+
+    ),
+
+    previous_sources as (
+
+        select coalesce(max(chain_build) filter (where followed = '_sources'), 0) as load_id
+        from previous
+
+    )
+
     insert into {{ chain_follower_state() }} (followed, chain_build, evaluation_month)
     {%- for model in models %}
     select '{{ model.identifier }}', max(chain_build), {{ evaluation_month }}
@@ -182,10 +197,13 @@
     {%- endfor %}
     {%- if sources %}
     {{ 'union all' if models }}
-    select '_sources', greatest(
+    select '_sources', nullif(greatest(
+        previous_sources.load_id,
         {%- for source in sources %}
-        (select max(_load_id) from {{ ref(source.model) }}){{ ',' if not loop.last }}
+        (select max(_load_id) from {{ ref(source.model) }} where _load_id > previous_sources.load_id)
+        {{- ',' if not loop.last }}
         {%- endfor %}
-    ), {{ evaluation_month }}
+    ), 0), {{ evaluation_month }}
+    from previous_sources
     {%- endif %};
 {% endmacro %}

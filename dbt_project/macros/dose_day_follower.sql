@@ -8,10 +8,12 @@
     - follows: the logged models it reads (int_vaccinations, or a follower that logs its own changes): the
       pairs of the rows their builds replaced, keeping those that really changed (a row deleted and inserted
       again unchanged, e.g. the other doses of a child whose ID number was fixed, cancels out);
-    - sources: staging tables it reads, each {'model', 'key'} with the place of a row either in columns
-      'date' and 'unit', or through its dose ('dose': the vaccination_id column; the dose's date and unit):
-      the rows loaded since the build before (their _load_id above the highest the follower has read), at
-      their new place, and at the place where this model holds their key (the row moved or went).
+    - sources: staging tables it reads, each {'model'} with the place of a row either in columns 'date' and
+      'unit', or through its dose ('dose': the vaccination_id column; the dose's date and unit): the rows
+      loaded since the build before (their _load_id above the highest the follower has read), at their new
+      place, and at the place of the version each replaced (the row moved or went): raw keeps that version
+      with the load that superseded it (vaxdw/extract_load/current.py), read by index, never by a scan of
+      this model.
     The day's changes touch the day's and a few late-entered dates, and the dates of the old records
     corrected that day. Everything is computed again after a full build of a followed model, or when the
     follower missed builds a log no longer holds. Such models hold no names or regions: those follow the
@@ -88,6 +90,19 @@
             and not (select is_everything from {{ chain_follower_table() }})
 
     ),
+
+    -- where the model holds what those rows replaced: the versions that were current when it last read
+    -- the source and no longer are (raw's index on _superseded_load_id; a dose's place is its place now,
+    -- or, if the dose moved too, its old place from the dose log)
+    previous_{{ loop.index }} as (
+
+        select *
+        from {{ builtins.source(source.model.split('__')[0][4:], source.model.split('__')[1]) }}
+        where _superseded_load_id > (select sources_load_id from {{ chain_follower_table() }})
+            and _load_id <= (select sources_load_id from {{ chain_follower_table() }})
+            and not (select is_everything from {{ chain_follower_table() }})
+
+    ),
     {%- endfor %}
 
     changed as (
@@ -100,20 +115,19 @@
         union all
         {%- endfor %}
         {%- for source in sources %}
-            {%- if source.dose is defined %}
+            {%- set index = loop.index %}
+            {%- for rows in ['source_' ~ index, 'previous_' ~ index] %}
+                {%- if source.dose is defined %}
         select doses.vaccination_date, doses.unit_id
-        from source_{{ loop.index }} as changed_rows
+        from {{ rows }} as changed_rows
         inner join {{ ref('int_vaccinations') }} as doses
             on changed_rows.{{ source.dose }} = doses.vaccination_id
-            {%- else %}
+                {%- else %}
         select {{ source.date }}, {{ source.unit }}
-        from source_{{ loop.index }}
-            {%- endif %}
+        from {{ rows }}
+                {%- endif %}
         union all
-        select held.vaccination_date, held.unit_id
-        from {{ this }} as held
-        where held.{{ source.key }} in (select {{ source.key }} from source_{{ loop.index }})
-        union all
+            {%- endfor %}
         {%- endfor %}
         select null::date, null::text where false
 

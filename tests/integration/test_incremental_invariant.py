@@ -633,14 +633,12 @@ def test_an_aggregate_forgetting_the_replaced_rows_is_caught(world, tmp_path):
 
 def test_a_follower_forgetting_where_a_record_was_is_caught(world, tmp_path):
     """Mutant: the models re-derived by (vaccination date, unit) read a changed observation's new place but
-    not the place where they held it. ``daily``'s observation details are first rebuilt whole, then one more
-    day (the only observation of an older visit moved to the day before); the details must differ while the
-    observations in staging stay equal."""
-    project = _mutant_project(
-        tmp_path, "dose_day_follower.sql",
-        r"union all\s+select held\.vaccination_date, held\.unit_id\s+from \{\{ this \}\} as held\s+"
-        r"where held\.\{\{ source\.key \}\} in \(select \{\{ source\.key \}\} from source_\{\{ loop\.index \}\}\)",
-        "")
+    not the place where they held it (the place of the version it replaced: raw's superseded versions).
+    ``daily``'s observation details are first rebuilt whole, then one more day (the only observation of an
+    older visit moved to the day before); the details must differ while the observations in staging stay
+    equal."""
+    project = _mutant_project(tmp_path, "dose_day_follower.sql", r"where _superseded_load_id > \(select",
+                              "where false and _superseded_load_id > (select")
     selected = ("--select", "stg_ops__observation", "int_observation_visits", "rpt_observation_detail")
     changed = _mutant_day(world, tmp_path, 9, project, selected, rebuild_first=True)
     assert {"intermediate.int_observation_visits", "marts.rpt_observation_detail"} <= set(changed)

@@ -1,8 +1,8 @@
 {{ dose_day_follower_config(
     ['vaccination_id'],
     sources=[
-        {'model': 'stg_ops__visit_registration', 'key': 'registration_id', 'date': 'visit_date', 'unit': 'unit_id'},
-        {'model': 'stg_ops__vaccination_sign', 'key': 'sign_id', 'dose': 'vaccination_id'},
+        {'model': 'stg_ops__visit_registration', 'date': 'visit_date', 'unit': 'unit_id'},
+        {'model': 'stg_ops__vaccination_sign', 'dose': 'vaccination_id'},
     ],
     log_changes=true,
     indexes=[{'columns': ['vaccination_date', 'unit_id']}, {'columns': ['unit_id']}],

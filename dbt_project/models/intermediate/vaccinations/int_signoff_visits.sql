@@ -1,6 +1,6 @@
 {{ dose_day_follower_config(
     ['vaccination_date', 'unit_id', 'recipient_id'],
-    sources=[{'model': 'stg_ops__visit_registration', 'key': 'registration_id', 'date': 'visit_date', 'unit': 'unit_id'}],
+    sources=[{'model': 'stg_ops__visit_registration', 'date': 'visit_date', 'unit': 'unit_id'}],
     log_changes=true,
     indexes=[{'columns': ['unit_id']}],
 ) }}
