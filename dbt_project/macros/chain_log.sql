@@ -90,8 +90,11 @@
     is computed again), and a temporary table with one row: is_everything (compute everything again: a
     followed model was built whole since, or the follower missed builds a log no longer holds, or has no
     state, or the evaluation month moved) and sources_load_id (the highest load id of the staging sources
-    read by the last build). -#}
-{% macro follow_chain_logs(models, evaluation_month='null::date') %}
+    read by the last build).
+    A follower that follows the evaluation date T forward day by day (forward=true; its post-hook records T
+    as its evaluation_month) gets the last build's T as previous_evaluation_date, and computes everything
+    again only when T moved back. -#}
+{% macro follow_chain_logs(models, evaluation_month='null::date', forward=false) %}
     create table if not exists {{ chain_follower_state() }} (
         followed text not null,
         chain_build bigint,
@@ -125,7 +128,11 @@
 
         select
             not exists (select 1 from state)
+            {%- if forward %}
+            or exists (select 1 from state where evaluation_month is null or evaluation_month > {{ evaluation_month }})
+            {%- else %}
             or exists (select 1 from state where evaluation_month is distinct from {{ evaluation_month }})
+            {%- endif %}
             {%- for model in models %}
             or (select from_build is null or first_build is null or coalesce(is_full_since, false)
                 or from_build + 1 < first_build from log_{{ loop.index }})
@@ -135,7 +142,8 @@
 
     select
         everything.is_everything,
-        coalesce((select chain_build from state where followed = '_sources'), 0) as sources_load_id
+        coalesce((select chain_build from state where followed = '_sources'), 0) as sources_load_id,
+        (select max(evaluation_month) from state) as previous_evaluation_date
     from everything;
     {%- for model in models %}
     create temporary table {{ chain_changes_table(model) }} on commit drop as
@@ -160,6 +168,55 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The temporary table of the cells a build of cells kept by difference writes (its pre-hook fills it). -#}
+{% macro cells_table() -%}
+    {{ this.identifier }}__cells
+{%- endmacro %}
+
+{#- In the pre-hook of cells kept by difference, after a CTE "difference" (the difference per cell, with
+    every column of the model): the touched cells as they are now plus the difference (measures added, the
+    other columns the difference's, or the stored one where the difference has none), then those cells
+    deleted, and every cell when everything is computed again. match: the same cell, on aliases cells and
+    difference. -#}
+{% macro cells_plus_difference(columns, measures, match) %}
+    select
+        {%- for column in columns %}
+        {%- if column in measures %}
+        coalesce(cells.{{ column }}, 0) + difference.{{ column }} as {{ column }}
+        {%- else %}
+        coalesce(difference.{{ column }}, cells.{{ column }}) as {{ column }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from difference
+    left join {{ this }} as cells
+        on {{ match }};
+    analyze {{ cells_table() }};
+    delete from {{ this }} as cells
+    using {{ cells_table() }} as difference
+    where {{ match }};
+    delete from {{ this }}
+    where (select is_everything from {{ chain_follower_table() }});
+{% endmacro %}
+
+
+{#- The body of cells kept by difference: on an incremental build the cells its pre-hook computed (the touched
+    cells as they are now plus the difference, in cells_table()) that still count something (count_column),
+    or all_cells when everything is computed again; all_cells on a full build. -#}
+{% macro cells_kept_by_difference(all_cells, count_column) %}
+    {%- if is_incremental() %}
+    select * from {{ cells_table() }}
+    where {{ count_column }} <> 0
+
+    union all
+
+    select * from ({{ all_cells }}) as all_cells
+    where {{ is_following_everything() }}
+    {%- else %}
+    {{ all_cells }}
+    {%- endif %}
+{% endmacro %}
 
 
 {#- A follower's post-hook: the state it has reached (each followed model's newest build; the sources'

@@ -139,38 +139,20 @@
     it has not added (follow_chain_logs); unless everything is computed again, the cells they touch, as they
     are now plus the logged rows' difference, into a temporary table, and those cells deleted (all of them
     when everything is computed again); the body inserts them. -#}
-{% macro coverage_cells_table() -%}
-    {{ this.identifier }}__cells
-{%- endmacro %}
-
 {% macro replace_coverage_monthly_cells() %}
     {%- if is_incremental() %}
     {{ follow_chain_logs([ref('fct_child_scheduled_doses')], coverage_evaluation_month()) }}
-    create temporary table {{ coverage_cells_table() }} on commit drop as
+    create temporary table {{ cells_table() }} on commit drop as
     with difference as (
 
         {{ coverage_monthly_cells(coverage_monthly_rows(chain_changes_table(ref('fct_child_scheduled_doses')), ['sign']), 'sign') }}
 
     )
 
-    select
-        difference.month_start,
-        difference.managing_unit_id,
-        difference.category_code,
-        coalesce(difference.category_name, cells.category_name) as category_name,
-        difference.dose_no,
-        coalesce(cells.due, 0) + difference.due as due,
-        coalesce(cells.given, 0) + difference.given as given,
-        coalesce(cells.plus_one, 0) + difference.plus_one as plus_one
-    from difference
-    left join {{ this }} as cells
-        on {{ coverage_cell_match('cells', 'difference') }};
-    analyze {{ coverage_cells_table() }};
-    delete from {{ this }} as cells
-    using {{ coverage_cells_table() }} as difference
-    where {{ coverage_cell_match('cells', 'difference') }};
-    delete from {{ this }}
-    where (select is_everything from {{ chain_follower_table() }});
+    {{ cells_plus_difference(
+        ['month_start', 'managing_unit_id', 'category_code', 'category_name', 'dose_no', 'due', 'given', 'plus_one'],
+        ['due', 'given', 'plus_one'], coverage_cell_match('cells', 'difference'),
+    ) }}
     {%- endif %}
 {% endmacro %}
 

@@ -469,7 +469,8 @@ def test_exported_statements_are_equal(statements):
 
 # The models whose rows follow the evaluation date T (its month's rows end at T; months leave the kept
 # window as T moves on; 接种率监测 counts due doses up to T's month), and what reads them.
-T_FOLLOWERS = ("int_stock_on_hand+", "int_stock_count_months+", "int_coverage_monthly_cells+")
+T_FOLLOWERS = ("int_stock_on_hand+", "int_stock_count_months+", "int_coverage_monthly_cells+",
+               "int_cohort_coverage_cells+")
 
 
 def test_the_evaluation_date_moving_on_and_back(world, tmp_path):
@@ -487,7 +488,31 @@ def test_the_evaluation_date_moving_on_and_back(world, tmp_path):
         incremental, full = _sums(daily), _sums(once)
         assert full["marts.rpt_stock_indicators"].rows > 100
         assert full["marts.rpt_coverage_monthly"].rows > 100
+        assert full["marts.rpt_cohort_coverage"].rows > 100
         assert not checksums.differences(incremental, full), vars
+
+
+def test_cohort_cells_forgetting_the_due_dates_passed_are_caught(world, tmp_path):
+    """Mutant: 乡镇出生队列接种率's cells (int_cohort_coverage_cells, kept by difference) follow the children whose
+    records, history or dates changed, but not those whose due date T passed. T moves on (the data do not:
+    only T's passing changes the cells); the cells and the view over them must differ from a full build at
+    the same T. Both warehouses are then built whole at the frozen T again."""
+    _, daily, once, target = world
+    project = _mutant_project(tmp_path, "cohort_coverage.sql", r"and child_doses\.due_date <= \{\{ today \}\}",
+                              "and false")
+    selected = ("--select", "int_cohort_coverage_cells+")
+    moved = {"evaluation_date": "2027-01-05"}
+    try:
+        run_dbt(daily, ["build", "--exclude-resource-type", "test", *selected], project_dir=project,
+                target_path=tmp_path / "mutant", vars=moved)
+        run_dbt(once, ["build", "--exclude-resource-type", "test", "--full-refresh", *selected],
+                target_path=target / "once", vars=moved)
+        changed = set(checksums.differences(_sums(daily), _sums(once)))
+        assert {"intermediate.int_cohort_coverage_cells", "marts.rpt_cohort_coverage"} <= changed
+        assert "marts.fct_child_scheduled_doses" not in changed
+    finally:
+        for warehouse, path in ((daily, tmp_path / "daily"), (once, target / "once")):
+            _build(warehouse, path, "--full-refresh", *selected)
 
 
 def test_a_check_run_keeping_fixed_anomalies_is_caught(world, statements, tmp_path, monkeypatch):

@@ -17,7 +17,9 @@ TABLES = [
         ),
         key="change_id",
         indexes=("recipient_id",),
-        current_indexes=(("recipient_id",),),  # 受种者个案 (rpt_recipient_case)
+        # by recipient: 受种者个案 (rpt_recipient_case), a day's children of 乡镇出生队列接种率; by date: the
+        # changes the evaluation date passed (macros/cohort_coverage.sql)
+        current_indexes=(("recipient_id",), ("changed_at",)),
         columns=(
             Column("change_id", "bigint", "变更编号", nullable=False),
             Column("recipient_id", "bigint", "受种者编号", nullable=False),

@@ -15,15 +15,6 @@
 -- the rows that the builds of fct_child_scheduled_doses since its last one replaced (minus the old, plus the
 -- new), to the cells they touch; it computes everything again after a full build of fct_child_scheduled_doses,
 -- when it missed builds the log no longer holds, and when the evaluation month moved.
-{%- set all_cells = coverage_monthly_cells(coverage_monthly_rows(ref('fct_child_scheduled_doses'))) %}
-{%- if is_incremental() %}
-select * from {{ coverage_cells_table() }}
-where due <> 0
-
-union all
-
-select * from ({{ all_cells }}) as all_cells
-where {{ is_following_everything() }}
-{%- else %}
-{{ all_cells }}
-{%- endif %}
+{{ cells_kept_by_difference(
+    coverage_monthly_cells(coverage_monthly_rows(ref('fct_child_scheduled_doses'))), 'due'
+) }}
