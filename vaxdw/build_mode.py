@@ -35,10 +35,12 @@ create table if not exists control.dbt_build (
     status text not null default 'running' check (status in ('running', 'succeeded', 'failed')),
     elapsed_seconds numeric
 );
+alter table control.dbt_build add column if not exists loaded_up_to bigint;
 """
 
-# dbt vars that are parameters of one run, not history: models reading them are rebuilt every run.
-PER_RUN_VARS = {"evaluation_date"}
+# dbt vars that are parameters of one run, not history: models reading them follow them every run
+# (evaluation_date), or only the data tests read them (tested_above_load_id).
+PER_RUN_VARS = {"evaluation_date", "tested_above_load_id"}
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -74,6 +76,8 @@ class BuildMode:
     full_refresh: bool
     reason: str
     fingerprint: dict[str, str] = field(default_factory=dict)
+    # the highest load id (or correction id) the last successful build had to read: what it tested
+    tested_above_load_id: int | None = None
 
     @property
     def name(self) -> str:
@@ -82,14 +86,23 @@ class BuildMode:
     def dbt_args(self) -> list[str]:
         return ["build", "--full-refresh"] if self.full_refresh else ["build"]
 
+    def dbt_vars(self) -> dict[str, object]:
+        """A daily build's row-wise data tests read only the rows derived from what was loaded (or corrected)
+        since the last successful build (macros/tests_on_new_rows.sql); a full refresh tests every row."""
+        if self.full_refresh or self.tested_above_load_id is None:
+            return {}
+        return {"tested_above_load_id": self.tested_above_load_id}
 
-def last_fingerprint(warehouse: PgParams) -> dict[str, str] | None:
+
+def last_build(warehouse: PgParams) -> tuple[dict[str, str], int | None] | None:
+    """The last successful build's fingerprint, and the highest load id drawn when it started."""
     with connect(warehouse) as conn:
         conn.execute(DDL)
         row = conn.execute(
-            "select fingerprint from control.dbt_build where status = 'succeeded' order by build_id desc limit 1"
+            "select fingerprint, loaded_up_to from control.dbt_build where status = 'succeeded' "
+            "order by build_id desc limit 1"
         ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def decide(warehouse: PgParams, project_dir: Path, requested: bool = False, today: date | None = None,
@@ -98,25 +111,30 @@ def decide(warehouse: PgParams, project_dir: Path, requested: bool = False, toda
     current = fingerprint(project_dir, extra_vars)
     if requested:
         return BuildMode(True, "requested (--full-refresh)", current)
-    previous = last_fingerprint(warehouse)
-    if previous is None:
+    last = last_build(warehouse)
+    if last is None:
         return BuildMode(True, "first build of this warehouse", current)
+    previous, tested_above = last
     changed = [part for part in current if previous.get(part) != current[part]]
     if changed:
         names = ", ".join(f"{part} ({PART_NAMES_ZH[part]})" for part in changed)
         return BuildMode(True, f"changed since the last successful build: {names}", current)
     if weekly and today is not None and WEEKDAYS[today.weekday()] == weekly:
         return BuildMode(True, f"weekly full refresh ({weekly})", current)
-    return BuildMode(False, "daily incremental build", current)
+    return BuildMode(False, "daily incremental build", current, tested_above)
 
 
 def start(warehouse: PgParams, mode: BuildMode, run_id: str | None) -> int:
     with connect(warehouse) as conn:
         conn.execute(DDL)
+        # every load and correction drawn so far (ids from control.load_id_seq) is read by this build
+        sequence = conn.execute("select to_regclass('control.load_id_seq') is not null").fetchone()[0]
+        loaded_up_to = (conn.execute("select last_value from control.load_id_seq").fetchone()[0]
+                        if sequence else None)
         return conn.execute(
-            "insert into control.dbt_build (pipeline_run_id, mode, reason, fingerprint) values (%s, %s, %s, %s) "
-            "returning build_id",
-            (run_id, mode.name, mode.reason, json.dumps(mode.fingerprint)),
+            "insert into control.dbt_build (pipeline_run_id, mode, reason, fingerprint, loaded_up_to) "
+            "values (%s, %s, %s, %s, %s) returning build_id",
+            (run_id, mode.name, mode.reason, json.dumps(mode.fingerprint), loaded_up_to),
         ).fetchone()[0]
 
 

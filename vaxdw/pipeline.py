@@ -87,7 +87,7 @@ def transform(run_id: str, settings: Settings | None = None, full_refresh: bool 
     started = time.monotonic()
     ok = False
     try:
-        result = run_dbt(service_params("transformer", settings), mode.dbt_args(),
+        result = run_dbt(service_params("transformer", settings), mode.dbt_args(), vars=mode.dbt_vars() or None,
                          timeout=settings.dbt_timeout_seconds)  # holds the load lock while it runs
         ok = True
     finally:

@@ -34,7 +34,9 @@ def test_full_refresh_when_first_asked_weekly_or_history_changed(fresh_dbs, proj
     first = build_mode.decide(warehouse, project, today=monday, weekly="sun")
     assert first.full_refresh and "first build" in first.reason
     _succeed(warehouse, first)
-    assert build_mode.decide(warehouse, project, today=monday, weekly="sun").dbt_args() == ["build"]
+    daily = build_mode.decide(warehouse, project, today=monday, weekly="sun")
+    assert daily.dbt_args() == ["build"]
+    assert daily.dbt_vars() == {}  # no load drawn yet when the first build started: every row is tested
     assert build_mode.decide(warehouse, project, today=sunday, weekly="sun").reason.startswith("weekly")
     assert not build_mode.decide(warehouse, project, today=sunday, weekly="").full_refresh
     asked = build_mode.decide(warehouse, project, requested=True, today=monday)
@@ -89,3 +91,10 @@ def test_a_load_waits_for_a_running_build(fresh_dbs):
     assert finished.is_set()
     with connect(warehouse) as conn:
         assert conn.execute("select count(*) from raw.region").fetchone()[0] > 0
+        (drawn,) = conn.execute("select last_value from control.load_id_seq").fetchone()
+    # a build records the highest load id drawn when it started: the next daily build tests the rows above it
+    _succeed(warehouse, build_mode.BuildMode(True, "test"))
+    assert build_mode.last_build(warehouse)[1] == drawn
+    assert build_mode.BuildMode(False, "daily", tested_above_load_id=drawn).dbt_vars() == {
+        "tested_above_load_id": drawn}
+    assert build_mode.BuildMode(True, "weekly", tested_above_load_id=drawn).dbt_vars() == {}

@@ -492,6 +492,42 @@ def test_the_evaluation_date_moving_on_and_back(world, tmp_path):
         assert not checksums.differences(incremental, full), vars
 
 
+def test_daily_row_tests_read_the_rows_derived_since_the_last_build(world, tmp_path):
+    """A daily build's row-wise data tests (macros/tests_on_new_rows.sql) read only the rows whose lineage is
+    above the highest load id the last build read (var tested_above_load_id): a broken row derived before
+    passes the daily test and fails the full build's, a broken row derived since fails both."""
+    _, daily, _, _ = world
+    test = ["test", "--select", "not_null_int_vaccinations_category_code"]
+    with connect(daily) as conn:
+        (newest,) = conn.execute("select max(_derived_load_id) from intermediate.int_vaccinations").fetchone()
+        rows = conn.execute(
+            "(select vaccination_id, category_code from intermediate.int_vaccinations where _derived_load_id < %s "
+            "order by vaccination_id limit 1) union all (select vaccination_id, category_code "
+            "from intermediate.int_vaccinations where _derived_load_id = %s order by vaccination_id limit 1)",
+            (newest, newest),
+        ).fetchall()
+    assert len(rows) == 2
+    (before, before_code), (since, since_code) = rows
+    daily_vars = {"tested_above_load_id": newest - 1}
+
+    def failed(vars) -> int:
+        return run_dbt(daily, test, vars=vars, check=False, target_path=tmp_path).tests_failed
+
+    def set_code(vaccination_id, code) -> None:
+        with connect(daily) as conn:
+            conn.execute("update intermediate.int_vaccinations set category_code = %s where vaccination_id = %s",
+                         (code, vaccination_id))
+
+    try:
+        set_code(before, None)
+        assert (failed(daily_vars), failed(None)) == (0, 1)
+        set_code(since, None)
+        assert failed(daily_vars) == 1
+    finally:
+        set_code(before, before_code)
+        set_code(since, since_code)
+
+
 def test_cohort_cells_forgetting_the_due_dates_passed_are_caught(world, tmp_path):
     """Mutant: 乡镇出生队列接种率's cells (int_cohort_coverage_cells, kept by difference) follow the children whose
     records, history or dates changed, but not those whose due date T passed. T moves on (the data do not:
