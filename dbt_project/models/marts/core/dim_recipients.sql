@@ -1,5 +1,8 @@
-{{ config(indexes=[{'columns': ['recipient_id'], 'unique': True}]) }}
+{{ config(materialized='view') }}
 -- Current recipients: latest version, not deleted, register status 5 (删除) excluded (DOMAIN §8).
+-- A view over int_recipients_corrected (incremental by recipient, a unique index on recipient_id) that joins
+-- the code tables, the managing unit and the township resolutions, which follow the evaluation date: a table
+-- here was a second copy of every recipient, rewritten on every run.
 with recipients as (
 
     select * from {{ ref('int_recipients_corrected') }}
