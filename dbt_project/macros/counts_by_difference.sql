@@ -42,7 +42,7 @@
         pre_hook='{{ count_changes(' ~ arguments ~ ') }}',
         post_hook=([
             "{{ record_chain_changes(after=true, replaced=counted_key_changed("
-            ~ keys ~ ", " ~ nullable_keys ~ "), is_full=counted_everything()) }}"
+            ~ keys ~ ", " ~ nullable_keys ~ "), is_full=is_following_everything()) }}"
         ] if log_changes else []) + [
             state, '{{ unique_key_index(' ~ (unique_key_columns or (keys | list)) ~ ') }}', '{{ analyze_table() }}'
         ],
@@ -81,10 +81,9 @@
 {%- endmacro %}
 
 
-{#- Pre-hook: the new count of every key the changes touch, in a temporary table, and those keys deleted
-    (every key when everything is counted again). -#}
-{#- With log_changes: the predicate (on alias rows) of a key this build rewrote, and whether it rewrote
-    everything, for the change log (chain_log.sql: the keys' rows before, sign -1, and after, sign +1). -#}
+{#- With log_changes: the predicate (on alias rows) of a key this build rewrote, for the change log
+    (chain_log.sql: the keys' rows before, sign -1, and after, sign +1; is_following_everything() says whether
+    it rewrote everything). -#}
 {% macro counted_key_changed(keys, nullable_keys) -%}
     exists (
         select 1 from {{ counts_by_difference_table() }} as counts
@@ -92,10 +91,9 @@
     )
 {%- endmacro %}
 
-{% macro counted_everything() -%}
-    (select is_everything from {{ chain_follower_table() }})
-{%- endmacro %}
 
+{#- Pre-hook: the new count of every key the changes touch, in a temporary table, and those keys deleted
+    (every key when everything is counted again). -#}
 {% macro count_changes(counted, keys, nullable_keys, where, count_column, log_changes=false) %}
     {%- if is_incremental() %}
     {%- set from_staging = counted.startswith('stg_') %}
@@ -163,7 +161,7 @@
     analyze {{ counts_by_difference_table() }};
     {%- if log_changes %}
     {{ record_chain_changes(after=false, replaced=counted_key_changed(keys, nullable_keys),
-                            is_full=counted_everything()) }}
+                            is_full=is_following_everything()) }}
     {%- endif %}
     delete from {{ this }}
     where (select is_everything from {{ chain_follower_table() }});
