@@ -129,8 +129,10 @@ def start(warehouse: PgParams, mode: BuildMode, run_id: str | None) -> int:
         conn.execute(DDL)
         # every load and correction drawn so far (ids from control.load_id_seq) is read by this build
         sequence = conn.execute("select to_regclass('control.load_id_seq') is not null").fetchone()[0]
-        loaded_up_to = (conn.execute("select last_value from control.load_id_seq").fetchone()[0]
-                        if sequence else None)
+        # a sequence never drawn from shows last_value 1 with is_called false: nothing loaded yet
+        loaded_up_to = (conn.execute(
+            "select case when is_called then last_value else 0 end from control.load_id_seq"
+        ).fetchone()[0] if sequence else None)
         return conn.execute(
             "insert into control.dbt_build (pipeline_run_id, mode, reason, fingerprint, loaded_up_to) "
             "values (%s, %s, %s, %s, %s) returning build_id",

@@ -34,13 +34,6 @@
     from {{ ref('stg_ops__product_spec') }}
 {%- endmacro %}
 
-{% macro stock_reconciliation_key_match(a, b) -%}
-    {{ a }}.unit_id is not distinct from {{ b }}.unit_id
-    and {{ a }}.vaccine_code is not distinct from {{ b }}.vaccine_code
-    and {{ a }}.manufacturer_code is not distinct from {{ b }}.manufacturer_code
-    and {{ a }}.batch_no is not distinct from {{ b }}.batch_no
-{%- endmacro %}
-
 {#- Pre-hook: on an incremental build, the keys to re-derive (every key for everything) in a temporary
     table, and their rows deleted; on every build, the batches and specifications used recorded. -#}
 {% macro replace_stock_reconciliation_keys() %}
@@ -125,18 +118,16 @@
     analyze {{ stock_reconciliation_keys_table() }};
     delete from {{ this }}
     where exists (select 1 from {{ stock_reconciliation_keys_table() }} where is_everything);
-    -- keys without nulls by equality (hashed), the few others null-safe
+    {%- set key_columns = ['unit_id', 'vaccine_code', 'manufacturer_code', 'batch_no'] %}
+    -- keys without nulls by plain equality (the unique key index), the few others null-safe
     delete from {{ this }} as stored
     using {{ stock_reconciliation_keys_table() }} as keys
-    where stored.unit_id = keys.unit_id
-        and stored.vaccine_code = keys.vaccine_code
-        and stored.manufacturer_code = keys.manufacturer_code
-        and stored.batch_no = keys.batch_no;
+    where {{ count_key_match(key_columns, [], 'stored', 'keys') }};
     delete from {{ this }} as stored
     using {{ stock_reconciliation_keys_table() }} as keys
     where (keys.unit_id is null or keys.vaccine_code is null or keys.manufacturer_code is null or keys.batch_no is null)
         and not keys.is_everything
-        and {{ stock_reconciliation_key_match('stored', 'keys') }};
+        and {{ count_key_match(key_columns, key_columns, 'stored', 'keys') }};
     {%- endif %}
     delete from {{ stock_reconciliation_used_table('batches') }};
     insert into {{ stock_reconciliation_used_table('batches') }} {{ stock_reconciliation_batches() }};

@@ -12,6 +12,7 @@ import pytest
 from vaxdw import build_mode
 from vaxdw.db import connect
 from vaxdw.extract_load import load_all
+from vaxdw.extract_load.control import CONTROL_DDL
 from vaxdw.extract_load.lock import loads_paused
 from vaxdw.settings import get_settings
 from vaxdw.simulator import generate
@@ -98,3 +99,16 @@ def test_a_load_waits_for_a_running_build(fresh_dbs):
     assert build_mode.BuildMode(False, "daily", tested_above_load_id=drawn).dbt_vars() == {
         "tested_above_load_id": drawn}
     assert build_mode.BuildMode(True, "weekly", tested_above_load_id=drawn).dbt_vars() == {}
+
+
+def test_a_build_before_any_load_has_every_later_load_tested(fresh_dbs):
+    """The load id sequence exists but was never drawn from (last_value 1, is_called false): a build then
+    records 0, so the first load (id 1) is among the rows the next daily build tests."""
+    _, warehouse = fresh_dbs
+    with connect(warehouse) as conn:
+        conn.execute(CONTROL_DDL)
+    _succeed(warehouse, build_mode.BuildMode(True, "first build"))
+    assert build_mode.last_build(warehouse)[1] == 0
+    with connect(warehouse) as conn:
+        first_load_id = conn.execute("select nextval('control.load_id_seq')").fetchone()[0]
+    assert first_load_id > build_mode.last_build(warehouse)[1]

@@ -9,6 +9,7 @@ duplicate entries) must leave the build green, with warnings.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -29,7 +30,12 @@ def _frame(warehouse: PgParams, sql: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def built(pg_admin, tmp_path_factory):
+def target_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("dbt") / "target"
+
+
+@pytest.fixture(scope="module")
+def built(pg_admin, target_path):
     """One warehouse built once for the module's read-only checks."""
     name = "wh_dbt_build_rows"
     with psycopg.connect(pg_admin.url, autocommit=True) as conn:
@@ -38,7 +44,7 @@ def built(pg_admin, tmp_path_factory):
     warehouse = replace(pg_admin, dbname=name)
     dbt_rows.create_raw_tables(warehouse)
     dbt_rows.insert_rows(warehouse)
-    result = run_dbt(warehouse, ["build"], target_path=tmp_path_factory.mktemp("dbt") / "target")
+    result = run_dbt(warehouse, ["build"], target_path=target_path)
     return warehouse, result
 
 
@@ -55,6 +61,35 @@ def test_build_passes_with_warnings_on_faults(built):
     # int_vaccinations, the stored doses under the view fct_vaccinations)
     for column in ("vaccine_code", "manufacturer_code", "unit_id"):
         assert any(f"relationships_int_vaccinations_{column}" in name for name in warned), (column, warned)
+
+
+def test_row_wise_tests_know_the_lineage_column_of_what_they_test(built, target_path):
+    """A daily build's row-wise tests read the rows above the last build's load id through the lineage
+    column the tested model's yml declares (macros/tests_on_new_rows.sql). Every tested relation that has
+    a _derived_load_id or _load_id column must declare it, or its tests would read the whole table."""
+    warehouse, _ = built
+    manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+    row_wise = {"not_null", "accepted_values", "relationships", "expression_is_true"}
+    tested = {node["attached_node"] for node in manifest["nodes"].values()
+              if node["resource_type"] == "test" and node.get("attached_node")
+              and (node.get("test_metadata") or {}).get("name") in row_wise}
+    assert len(tested) > 30
+    with connect(warehouse) as conn:
+        lineage_of = {}
+        for schema, table, column in conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where column_name in ('_derived_load_id', '_load_id')"
+        ):
+            lineage_of.setdefault((schema, table), set()).add(column)
+    undeclared = []
+    for unique_id in sorted(tested):
+        node = manifest["nodes"][unique_id]
+        present = lineage_of.get((node["schema"], node["alias"]), set())
+        wanted = [c for c in ("_derived_load_id", "_load_id") if c in present][:1]
+        declared = [c for c in ("_derived_load_id", "_load_id") if c in node["columns"]][:1]
+        if wanted != declared:
+            undeclared.append((unique_id, wanted, declared))
+    assert not undeclared
 
 
 def test_township_codes_resolve_through_chains(built):
