@@ -17,10 +17,10 @@ import pytest
 from tests.reference import latest_versions, raw_table
 from vaxdw.access import AccessDenied
 from vaxdw.dbt_runner import run_dbt
-from vaxdw.reports.stock import query_stocktake
+from vaxdw.reports.stock import query_stocktake, query_subordinate_stock
 from vaxdw.reports.stock_exports import export_stock
 
-SCOPED_MARTS = ["fct_stock_movements", "rpt_stock_on_hand", "rpt_stock_reconciliation", "rpt_stock_anomalies",
+SCOPED_MARTS = ["fct_stock_movements", "fct_stock_balances", "rpt_stock_on_hand", "rpt_stock_reconciliation", "rpt_stock_anomalies",
                 "rpt_contract_fulfilment", "rpt_vaccine_plans", "dim_vaccine_price", "fct_stock_counts",
                 "rpt_stock_indicators"]
 PROVINCE_CDC = "6100000001"
@@ -83,6 +83,28 @@ def test_ledger_balances_for_every_unit_and_batch(built, raw_moves):
     assert sorted(report.index) == sorted(mine.index)
     assert (report["closing_quantity"].astype(int) == mine.loc[report.index, "closing"]).all()
     assert (report["opening_quantity"].astype(int) == mine.loc[report.index, "opening"]).all()
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 6, 30), None])  # mid-history, and the last document date
+def test_subordinate_stock_equals_pandas_on_any_date(built, raw_moves, as_of):
+    """下级库存统计表 of the province CDC and every unit under it: the balances kept incrementally less the
+    lines after the date must equal pandas' sum of every line up to the date, per unit and batch; the
+    pipeline's CDC-only statement is the same rows of the CDC units."""
+    _, warehouse = built
+    as_of = as_of or max(raw_moves["doc_date"])
+    upto = raw_moves[raw_moves["doc_date"] <= as_of].groupby(["unit_id", "batch_id"])["signed"].sum()
+    expected = upto[upto != 0].astype(int).sort_index()
+    report = query_subordinate_stock(warehouse, PROVINCE_CDC, as_of).rows
+    got = report.assign(batch_id=report["spec_id"] + ":" + report["batch_no"]).set_index(
+        ["unit_id", "batch_id"])["stock_quantity"].astype(int).sort_index()
+    assert len(expected) > 100
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+    cdc = query_subordinate_stock(warehouse, PROVINCE_CDC, as_of, unit_types=("prov_cdc", "city_cdc")).rows
+    with psycopg.connect(warehouse.url) as conn:
+        cdc_units = {row[0] for row in conn.execute(
+            "select unit_id from marts.dim_unit where unit_type in ('prov_cdc', 'city_cdc')")}
+    assert len(cdc) > 0 and set(cdc["unit_id"]) <= cdc_units
+    assert len(cdc) == int(report["unit_id"].isin(cdc_units).sum())
 
 
 def test_clinic_use_equals_doses_except_injected_faults(built, raw_moves):
@@ -192,13 +214,13 @@ def _scoped_views(warehouse) -> list[str]:
 
 
 def test_scoped_views_filter_themselves_behind_a_security_barrier(built):
-    """The scoped marts that are views (fct_stock_movements, rpt_stock_on_hand: thin layers over narrow
-    tables) filter in their own where clause, which row-level security cannot do for them: as the rabies
+    """The scoped marts that are views (fct_stock_movements, fct_stock_balances, rpt_stock_on_hand: thin layers
+    over narrow tables) filter in their own where clause, which row-level security cannot do for them: as the rabies
     account (vaccine scope), as a city account (region scope), and as the owner (everything); a view
     without its filter is caught; security_barrier keeps a login's functions from seeing rows first."""
     _, warehouse = built
     views = _scoped_views(warehouse)
-    assert {"fct_stock_movements", "rpt_stock_on_hand"} <= set(views)
+    assert {"fct_stock_movements", "fct_stock_balances", "rpt_stock_on_hand"} <= set(views)
     with psycopg.connect(warehouse.url) as conn:
         options = dict(conn.execute(
             "select c.relname, c.reloptions from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
@@ -212,16 +234,18 @@ def test_scoped_views_filter_themselves_behind_a_security_barrier(built):
             seen = conn.execute(f"select count(*), bool_and(region_code like '6101%%') from marts.{view}").fetchone()
         assert total > xian > 0 and seen == (xian, True), view
     with psycopg.connect(warehouse.url, autocommit=True) as conn:
-        definition = conn.execute("select pg_get_viewdef('marts.rpt_stock_on_hand'::regclass)").fetchone()[0]
+        definition = conn.execute("select pg_get_viewdef('marts.fct_stock_balances'::regclass)").fetchone()[0]
         unfiltered = definition.rsplit("FROM final", 1)[0] + "FROM final"  # the outer where is the filter
-        conn.execute(f"create or replace view marts.rpt_stock_on_hand as {unfiltered}")
+        conn.execute(f"create or replace view marts.fct_stock_balances as {unfiltered}")
     try:
         with pytest.raises(AssertionError):
-            assert_rabies_only(warehouse, "rpt_stock_on_hand")
+            assert_rabies_only(warehouse, "fct_stock_balances")
+        assert_rabies_only(warehouse, "rpt_stock_on_hand")  # it reads the balances, and filters on its own
     finally:
         with psycopg.connect(warehouse.url, autocommit=True) as conn:
-            conn.execute("create or replace view marts.rpt_stock_on_hand with (security_barrier = true) "
+            conn.execute("create or replace view marts.fct_stock_balances with (security_barrier = true) "
                          f"as {definition}")
+    assert_rabies_only(warehouse, "fct_stock_balances")
     assert_rabies_only(warehouse, "rpt_stock_on_hand")
 
 

@@ -19,6 +19,7 @@ from vaxdw.access.authorize import Grant
 from vaxdw.db import PgParams, connect
 
 MOVEMENTS = "marts.fct_stock_movements"
+BALANCES = "marts.fct_stock_balances"
 
 
 @dataclass
@@ -61,24 +62,49 @@ def _frame(params: PgParams, sql: str, args: list) -> pd.DataFrame:
 
 
 def query_subordinate_stock(params: PgParams, unit_id: str, as_of: date, grant: Grant | None = None,
-                            include_subordinates: bool = True) -> StockReport:
-    """下级库存统计: stock on ``as_of`` by unit, manufacturer, vaccine, spec and batch (non-zero rows)."""
-    where, args = _scope(grant)
+                            include_subordinates: bool = True,
+                            unit_types: tuple[str, ...] | None = None) -> StockReport:
+    """下级库存统计: stock on ``as_of`` by unit, manufacturer, vaccine, spec and batch (non-zero rows);
+    ``unit_types`` keeps the units of those types only (marts.dim_unit.unit_type).
+
+    The stock on ``as_of`` is each unit and batch's totals over every movement (marts.fct_stock_balances,
+    kept incrementally) less the lines after ``as_of``: a statement of a recent date reads a few days' lines,
+    not the ledger of every unit under the province."""
+    where_later, args_later = _scope(grant, "m")
+    where_balance, args_balance = _scope(grant, "b")
     sql = _UNITS_CTE + f"""
-    select m.unit_id, max(m.unit_name) as unit_name, m.vaccine_code, max(m.vaccine_name) as vaccine_name,
-           m.manufacturer_code, max(m.manufacturer_name) as manufacturer_name, m.spec_id,
-           max(m.spec_name) as spec_name, m.batch_no, max(m.expiry_date) as expiry_date,
-           max(m.lot_release_no) as lot_release_no,
-           sum(m.signed_quantity) as stock_quantity, sum(m.signed_dose_quantity) as stock_dose_quantity,
-           max(m.expiry_date) < %s as is_expired
-    from {MOVEMENTS} as m
-    inner join units on m.unit_id = units.unit_id
-    where m.doc_date <= %s and {where}
-    group by m.unit_id, m.vaccine_code, m.manufacturer_code, m.spec_id, m.batch_no
-    having sum(m.signed_quantity) <> 0
-    order by m.unit_id, m.manufacturer_code, m.vaccine_code, m.spec_id, m.batch_no
+    , later as (
+        select m.unit_id, m.batch_id, sum(m.signed_quantity) as quantity,
+               sum(m.signed_dose_quantity) as dose_quantity
+        from {MOVEMENTS} as m
+        inner join units on m.unit_id = units.unit_id
+        where m.doc_date > %s and {where_later}
+        group by m.unit_id, m.batch_id
+    ),
+    on_date as (
+        select b.*, b.stock_quantity - coalesce(later.quantity, 0) as quantity_on_date,
+               b.stock_dose_quantity - coalesce(later.dose_quantity, 0) as dose_quantity_on_date
+        from {BALANCES} as b
+        inner join units on b.unit_id = units.unit_id
+        left join later on b.unit_id = later.unit_id and coalesce(b.batch_id, '') = coalesce(later.batch_id, '')
+                       and b.batch_id is not distinct from later.batch_id  -- (hashable, then null-safe)
+        where b.first_movement_date <= %s and (%s::text[] is null or b.unit_type = any(%s::text[]))
+          and {where_balance}
+    )
+    select unit_id, max(unit_name) as unit_name, vaccine_code, max(vaccine_name) as vaccine_name,
+           manufacturer_code, max(manufacturer_name) as manufacturer_name, spec_id,
+           max(spec_name) as spec_name, batch_no, max(expiry_date) as expiry_date,
+           max(lot_release_no) as lot_release_no,
+           sum(quantity_on_date) as stock_quantity, sum(dose_quantity_on_date) as stock_dose_quantity,
+           max(expiry_date) < %s as is_expired
+    from on_date
+    group by unit_id, vaccine_code, manufacturer_code, spec_id, batch_no
+    having sum(quantity_on_date) <> 0
+    order by unit_id, manufacturer_code, vaccine_code, spec_id, batch_no
     """
-    rows = _frame(params, sql, [unit_id, include_subordinates, as_of, as_of, *args])
+    types = list(unit_types) if unit_types is not None else None
+    rows = _frame(params, sql, [unit_id, include_subordinates, as_of, *args_later, as_of, types, types,
+                                *args_balance, as_of])
     filters = {"单位": f"{_unit_name(params, unit_id)}{'及下级单位' if include_subordinates else ''}",
                "统计日期": f"{as_of:%Y-%m-%d}"}
     return StockReport("下级库存统计表", filters, rows)

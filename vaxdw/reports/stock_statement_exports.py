@@ -21,7 +21,7 @@ from pathlib import Path
 
 from exporters.stock import write_subordinate_stock
 from vaxdw.access import log_export
-from vaxdw.db import PgParams, connect
+from vaxdw.db import PgParams
 from vaxdw.reports.stock import query_subordinate_stock
 from vaxdw.reports.stock_exports import REPORTS, write_report
 
@@ -31,11 +31,7 @@ CDC_UNIT_TYPES = ("prov_cdc", "city_cdc")
 
 
 def _subordinate_cdc_stock(warehouse: PgParams, unit_id: str, as_of: date, path: Path) -> int:
-    report = query_subordinate_stock(warehouse, unit_id, as_of)
-    with connect(warehouse) as conn:
-        cdcs = {row[0] for row in conn.execute(
-            "select unit_id from marts.dim_unit where unit_type = any(%s)", (list(CDC_UNIT_TYPES),))}
-    report.rows = report.rows[report.rows["unit_id"].isin(cdcs)].reset_index(drop=True)
+    report = query_subordinate_stock(warehouse, unit_id, as_of, unit_types=CDC_UNIT_TYPES)
     report.filters = {**report.filters, "单位": report.filters["单位"].replace("及下级单位", "及下级市级疾控中心")}
     write_subordinate_stock(report, path)
     return len(report.rows)

@@ -4,12 +4,13 @@
 ) }}
 
 -- 实时库存: stock of every unit and batch after all movements up to the evaluation date.
--- A view over int_stock_on_hand (totals per unit and batch, incremental); the pairs that moved after the
--- evaluation date (an evaluation date in the past) are summed from the ledger up to that date instead.
+-- fct_stock_balances (totals over every movement, incremental, with the names) where the pair's last
+-- movement is on or before the evaluation date; the pairs that moved after it (an evaluation date in the
+-- past) are summed from the ledger up to that date instead.
 -- Scoped by its own where clause (macro access_scoped_view_filter, docs/access.md).
-with stored as (
+with balances as (
 
-    select * from {{ ref('int_stock_on_hand') }}
+    select * from {{ ref('fct_stock_balances') }}
 
 ),
 
@@ -22,25 +23,16 @@ ledger as (
 totals as (
 
     select
-        unit_id,
-        batch_id,
-        stock_quantity,
-        stock_dose_quantity,
-        min_balance,
-        last_movement_date
-    from stored
-    where last_movement_date <= {{ evaluation_date() }}
-    union all
-    select
-        moved_later.unit_id,
-        moved_later.batch_id,
-        up_to_date.stock_quantity,
-        up_to_date.stock_dose_quantity,
-        up_to_date.min_balance,
-        up_to_date.last_movement_date
-    from stored as moved_later
-    cross join
+        balances.*,
+        coalesce(up_to_date.stock_quantity, balances.stock_quantity) as stock_quantity_up_to_date,
+        coalesce(up_to_date.stock_dose_quantity, balances.stock_dose_quantity) as stock_dose_quantity_up_to_date,
+        coalesce(up_to_date.min_balance, balances.min_balance) as min_balance_up_to_date,
+        coalesce(up_to_date.last_movement_date, balances.last_movement_date) as last_movement_date_up_to_date
+    from balances
+    left join
         lateral (
+            -- evaluated only for a pair that moved after the evaluation date (an outer-only condition
+            -- inside the subquery, so the other pairs do not read the ledger)
             select
                 sum(ledger.signed_quantity) as stock_quantity,
                 sum(ledger.signed_dose_quantity) as stock_dose_quantity,
@@ -48,61 +40,48 @@ totals as (
                 max(ledger.doc_date) as last_movement_date
             from ledger
             where
-                ledger.unit_id = moved_later.unit_id
-                and ledger.batch_id is not distinct from moved_later.batch_id
+                balances.last_movement_date > {{ evaluation_date() }}
+                and ledger.unit_id = balances.unit_id
+                and ledger.batch_id is not distinct from balances.batch_id
                 and ledger.doc_date <= {{ evaluation_date() }}
         ) as up_to_date
-    where moved_later.last_movement_date > {{ evaluation_date() }} and up_to_date.last_movement_date is not null
-
-),
-
-batches as (
-
-    select * from {{ ref('int_stock_batch_attributes') }}
-
-),
-
-units as (
-
-    select * from {{ ref('dim_unit') }}
+        on true
+    where
+        balances.last_movement_date <= {{ evaluation_date() }}
+        or up_to_date.last_movement_date is not null
 
 ),
 
 final as (
 
-    -- (text like the aggregates that used to produce these columns: the mart's types do not change)
     select
-        totals.unit_id,
-        units.unit_name::text as unit_name,
-        units.unit_type::text as unit_type,
-        units.parent_unit_id::text as parent_unit_id,
-        ({{ unit_region_code("units") }})::text as region_code,
-        units.county_code::text as county_code,
-        units.city_code::text as city_code,
-        totals.batch_id,
-        batches.spec_id::text as spec_id,
-        batches.spec_name::text as spec_name,
-        batches.vaccine_code::text as vaccine_code,
-        batches.vaccine_name::text as vaccine_name,
-        batches.manufacturer_code::text as manufacturer_code,
-        batches.manufacturer_name::text as manufacturer_name,
-        batches.batch_no::text as batch_no,
-        batches.expiry_date,
-        batches.lot_release_no::text as lot_release_no,
-        batches.is_nip,
-        totals.stock_quantity,
-        totals.stock_dose_quantity,
-        totals.min_balance,
-        totals.last_movement_date,
-        batches.expiry_date < {{ evaluation_date() }} as is_expired,
-        batches.expiry_date between {{ evaluation_date() }}
+        unit_id,
+        unit_name,
+        unit_type,
+        parent_unit_id,
+        region_code,
+        county_code,
+        city_code,
+        batch_id,
+        spec_id,
+        spec_name,
+        vaccine_code,
+        vaccine_name,
+        manufacturer_code,
+        manufacturer_name,
+        batch_no,
+        expiry_date,
+        lot_release_no,
+        is_nip,
+        stock_quantity_up_to_date as stock_quantity,
+        stock_dose_quantity_up_to_date as stock_dose_quantity,
+        min_balance_up_to_date as min_balance,
+        last_movement_date_up_to_date as last_movement_date,
+        expiry_date < {{ evaluation_date() }} as is_expired,
+        expiry_date between {{ evaluation_date() }}
         and {{ evaluation_date() }} + {{ var('expiring_soon_days') }} as is_expiring_soon,
-        totals.min_balance < 0 as has_negative_balance
+        min_balance_up_to_date < 0 as has_negative_balance
     from totals
-    left join batches
-        on totals.batch_id = batches.batch_id
-    left join units
-        on totals.unit_id = units.unit_id
 
 )
 
