@@ -88,7 +88,10 @@ def _cohort_sql(level: str, basis: str, region_code: str | None) -> str:
             from cohort
             left join marts.dim_region as regions on cohort.township_code = regions.region_code
         ),
-        placed as (
+        -- materialized: the cohort's row estimate is far too low (dim_recipients is a view over several
+        -- joins), and inlined, the planner would join the township resolution and the regions to every
+        -- scheduled dose by nested loops; computed once, the doses are read by the index on recipient_id
+        placed as materialized (
             select placed_all.*, placed_all.{LEVEL_COLUMNS[level]} as region_code
             from placed_all
             where true {scope}
