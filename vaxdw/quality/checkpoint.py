@@ -514,9 +514,10 @@ def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[Rule
         whole = rule_set.scope_of(table) == "all"
         checked = None if whole else batch
         present = None if whole else batch_query(schema, table, rule_set.tables[table], [], scope="all")
+        key = None if whole else _typed_key(cur, schema, table, rule_set.tables[table])
         inserted.update(cur.execute(
             _table_statement(lit, run_id, rule_set.version, table, _failing_rows(lit, table, mine, failing, batch),
-                             mine, drop_checked=earlier, checked_batch=checked, present=present)
+                             mine, drop_checked=earlier, checked_batch=checked, present=present, present_key=key)
         ).fetchall())
     for o in failing:
         if inserted.get(o.rule_id, 0) != o.rows_failed:
@@ -529,6 +530,19 @@ def _write_failing_rows(cur, run_id: int, rule_set: RuleSet, outcomes: list[Rule
                 f"DELETE FROM dq.current_anomaly AS a WHERE a.table_name = {lit(table)} {checked} "  # noqa: S608
                 f"AND a.rule_id IN ({', '.join(lit(r) for r in errored)})"
             )
+
+
+def _typed_key(cur, schema: str, table: str, key: str) -> tuple[str, str]:
+    """(column, SQL type) of ``table``'s row key: the anomalies' text keys are cast to it, so a lookup of
+    them goes through the index on the key column under the mart, not a cast of every row of it."""
+    row = cur.execute(
+        "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a "
+        "WHERE a.attrelid = to_regclass(%s) AND a.attname = %s AND NOT a.attisdropped",
+        (f"{schema}.{table}", key),
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"{schema}.{table} has no key column {key!r}")
+    return key, row[0]
 
 
 def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome], batch: str) -> str:
@@ -561,7 +575,8 @@ def _failing_rows(lit, table: str, mine: list[Rule], failing: list[RuleOutcome],
 
 
 def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: str, mine: list[Rule], *,
-                     drop_checked: bool, checked_batch: str | None, present: str | None = None) -> str:
+                     drop_checked: bool, checked_batch: str | None, present: str | None = None,
+                     present_key: tuple[str, str] | None = None) -> str:
     """The statement of :func:`_write_failing_rows` for one table; returns (rule_id, rows inserted).
 
     ``drop_checked`` false (the table had no anomalies before this run): every failing row is a new
@@ -571,6 +586,10 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
     ``checked_batch``, the batch query, or no longer in ``present``, the query of the whole table; any
     record when ``checked_batch`` is None, scope ``all``). A full join is planned as a hash or merge join
     whatever the row estimates (the rows just inserted have no statistics).
+
+    Whether a record is still in the table is asked of ``present`` for the anomalies' keys only, as one
+    array of ``present_key`` (column, type): ``key = ANY (array)`` reaches the index on the key under the
+    mart's view, so a check run reads as many rows as the table has anomalies, not the whole table.
     """
     table_lit, version_lit, run = lit(table), lit(version), int(run_id)
     described = ", ".join(f"({lit(r.id)}, {lit(r.name_zh)}, {lit(r.family)}, {lit(r.severity)})" for r in mine)
@@ -602,8 +621,16 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
         if present is None:
             raise ValueError("a batch-scoped check needs the query of the whole table (present)")
         checked = drop.format(using=f", ({checked_batch}) AS b", cond=f" AND b.{ROW_KEY} = d.anomaly_key")
+        if present_key is None:
+            raise ValueError("a batch-scoped check needs the table's key column and type (present_key)")
+        column, key_type = present_key
+        if not _IDENT.match(column):
+            raise ValueError(f"not a plain SQL identifier: {column!r}")
+        asked = (f"ARRAY(SELECT u.anomaly_key::{key_type} FROM diff AS u "
+                 "WHERE u.row_key IS NULL AND u.anomaly_key IS NOT NULL)")
+        still = f"SELECT p.{ROW_KEY} FROM ({present}) AS p WHERE p.{column} = ANY ({asked})"
         gone = drop.format(
-            using="", cond=f" AND NOT EXISTS (SELECT FROM ({present}) AS p WHERE p.{ROW_KEY} = d.anomaly_key)")
+            using="", cond=f" AND NOT EXISTS (SELECT FROM ({still}) AS s WHERE s.{ROW_KEY} = d.anomaly_key)")
         deletes = f"dropped AS ({checked}), vanished AS ({gone}) "
     # The CTEs see the anomalies as they were before the statement and touch disjoint rows of them.
     return head + (
