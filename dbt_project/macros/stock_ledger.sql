@@ -32,17 +32,13 @@
 
 {#- The (unit, batch) pairs changed above the ledger's watermark, each with the earliest date it changed. -#}
 {% macro changed_stock_pairs() %}
-    with watermark as (
-
-        select coalesce(max(_derived_load_id), 0) as load_id from {{ this }}
-
-    ),
-
-    changed_lines as (
+    {#- a literal, read before the statement (macros/read_number.sql): the day's rows are estimated as few -#}
+    {%- set watermark = read_number('select coalesce(max(_derived_load_id), 0) from ' ~ this) %}
+    with changed_lines as (
 
         select line_id, doc_id, batch_id
         from {{ ref('stg_ops__stock_line') }}
-        where _load_id > (select load_id from watermark)
+        where _load_id > {{ watermark }}
 
     ),
 
@@ -50,7 +46,7 @@
 
         select doc_id, unit_id, doc_date
         from {{ ref('stg_ops__stock_doc') }}
-        where _load_id > (select load_id from watermark)
+        where _load_id > {{ watermark }}
 
     ),
 
