@@ -616,8 +616,7 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
         deletes = f"dropped AS ({drop.format(using='', cond='')}) "
     else:
         # Two deletes rather than one OR (which PostgreSQL would run as a subquery per anomaly), disjoint as
-        # the batch is rows of the table: the checked records, and the records gone from the table (an anti
-        # join, one scan of it).
+        # the batch is rows of the table: the checked records, and the records gone from the table.
         if present is None:
             raise ValueError("a batch-scoped check needs the query of the whole table (present)")
         checked = drop.format(using=f", ({checked_batch}) AS b", cond=f" AND b.{ROW_KEY} = d.anomaly_key")
@@ -628,10 +627,15 @@ def _table_statement(lit, run_id: int, version: str, table: str, failing_rows: s
             raise ValueError(f"not a plain SQL identifier: {column!r}")
         asked = (f"ARRAY(SELECT u.anomaly_key::{key_type} FROM diff AS u "
                  "WHERE u.row_key IS NULL AND u.anomaly_key IS NOT NULL)")
-        still = f"SELECT p.{ROW_KEY} FROM ({present}) AS p WHERE p.{column} = ANY ({asked})"
-        gone = drop.format(
-            using="", cond=f" AND NOT EXISTS (SELECT FROM ({still}) AS s WHERE s.{ROW_KEY} = d.anomaly_key)")
-        deletes = f"dropped AS ({checked}), vanished AS ({gone}) "
+        # The keys gone, computed once (EXCEPT: hashed or sorted, never a lookup of the table per anomaly,
+        # which an anti-join with a subquery of unknown size can become).
+        gone_keys = (
+            "gone AS MATERIALIZED (SELECT u.anomaly_key FROM diff AS u WHERE u.row_key IS NULL "
+            f"AND u.anomaly_key IS NOT NULL EXCEPT SELECT p.{ROW_KEY} FROM ({present}) AS p "
+            f"WHERE p.{column} = ANY ({asked})), "
+        )
+        gone = drop.format(using=", gone AS g", cond=" AND g.anomaly_key = d.anomaly_key")
+        deletes = f"{gone_keys}dropped AS ({checked}), vanished AS ({gone}) "
     # The CTEs see the anomalies as they were before the statement and touch disjoint rows of them.
     return head + (
         "diff AS MATERIALIZED (SELECT f.rule_id, f.row_key, f.value, f.message_zh, f.name_zh, f.family, "
